@@ -1,0 +1,50 @@
+"""Domain errors raised by services and selectors; the API and views turn them into clear answers."""
+
+
+class DomainError(Exception):
+    """A refused request. ``message`` is user-facing (translated); ``field`` names the input at fault."""
+
+    status = 400
+
+    def __init__(self, message, *, field: str | None = None, code: str = "invalid", details=None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+        self.code = code
+        self.details = details or []
+
+    def as_dict(self) -> dict:
+        body = {"code": self.code, "message": str(self.message)}
+        if self.field:
+            body["field"] = self.field
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class ValidationFailed(DomainError):
+    status = 422
+
+
+class NotFound(DomainError):
+    status = 404
+
+    def __init__(self, message, **kw):
+        kw.setdefault("code", "not_found")
+        super().__init__(message, **kw)
+
+
+class PermissionDenied(DomainError):
+    status = 403
+
+    def __init__(self, message, **kw):
+        kw.setdefault("code", "forbidden")
+        super().__init__(message, **kw)
+
+
+class Conflict(DomainError):
+    status = 409
+
+    def __init__(self, message, **kw):
+        kw.setdefault("code", "conflict")
+        super().__init__(message, **kw)

@@ -1,0 +1,111 @@
+"""Reads of the territory, always scoped to what the user may see."""
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from gridgov.accounts.scope import VIEW, region_in_scope
+from gridgov.common.errors import NotFound
+from gridgov.regions.choices import Level, RegionStatus
+from gridgov.regions.index import geo_index
+from gridgov.regions.models import Layer, LayerGrid, Region, RegionVersion
+
+
+def region_list(*, user, level: str | None = None, parent_id: int | None = None, q: str | None = None,
+                include_retired: bool = False) -> QuerySet:
+    qs = Region.objects.restrict(user, VIEW)
+    if not include_retired:
+        qs = qs.current()
+    if level:
+        qs = qs.filter(level=level)
+    if parent_id:
+        qs = qs.filter(parent_id=parent_id)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    return qs.order_by("code")
+
+
+def access_region(user, region_id: int, action: str = VIEW) -> Region:
+    """One region the user may act on; 404 (not 403) otherwise so existence is not disclosed."""
+    region = Region.objects.select_related("parent").filter(pk=region_id).first()
+    if region is None or not region_in_scope(user, region, action):
+        raise NotFound(_("No such region, or it is outside your area."))
+    return region
+
+
+def region_ancestors(region: Region) -> list[Region]:
+    codes = region.path.strip("/").split("/")[:-1]
+    by_code = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    return [by_code[c] for c in codes if c in by_code]
+
+
+def region_responsible(region: Region) -> dict:
+    """The people and units responsible for a region: its workers, its staff, and the departments serving it."""
+    from gridgov.accounts.models import Department, User
+
+    workers = list(User.objects.filter(grids=region, is_active=True).order_by("role", "username"))
+    staff = list(User.objects.filter(region=region, is_active=True).order_by("role", "username"))
+    ancestor_paths = _ancestor_paths(region.path)
+    departments = list(
+        Department.objects.filter(is_active=True)
+        .filter(Q(service_area__path__in=ancestor_paths) | (Q(service_area=None) & Q(region__path__in=ancestor_paths)))
+        .distinct()
+        .order_by("code")
+    )
+    return {"workers": workers, "staff": staff, "departments": departments}
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+def region_versions_as_of(*, user, on: dt.date, level: str | None = None) -> QuerySet:
+    """The territory as it stood on a date: one version per region that existed then."""
+    visible = Region.objects.restrict(user, VIEW).values("pk")
+    qs = RegionVersion.objects.filter(region__in=visible, valid_from__lte=on).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=on)
+    ).exclude(status=RegionStatus.RETIRED)
+    if level:
+        qs = qs.filter(level=level)
+    return qs.select_related("region").order_by("code")
+
+
+def region_history(region: Region) -> list[RegionVersion]:
+    return list(region.versions.select_related("change", "change__actor").order_by("valid_from", "id"))
+
+
+def layer_list() -> QuerySet:
+    return Layer.objects.all()
+
+
+def access_layer(code: str) -> Layer:
+    layer = Layer.objects.filter(code=code).first()
+    if layer is None:
+        raise NotFound(_("No grid layer has the code %(code)s.") % {"code": code})
+    return layer
+
+
+def layer_grids(*, user, layer: Layer) -> QuerySet:
+    return LayerGrid.objects.restrict(user, VIEW).filter(layer=layer).select_related("region").order_by("code")
+
+
+def regions_in_bbox(qs: QuerySet, bbox: tuple[float, float, float, float] | None) -> QuerySet:
+    if not bbox:
+        return qs
+    w, s, e, n = bbox
+    return qs.filter(bbox_w__lte=e, bbox_e__gte=w, bbox_s__lte=n, bbox_n__gte=s)
+
+
+def grid_locate(*, lon: float, lat: float):
+    """Where a point lies: finest grid, its ancestors and the layer grids covering it (None: outside)."""
+    located = geo_index.locate(lon, lat)
+    if located is None:
+        return None
+    layer_grids = list(LayerGrid.objects.filter(pk__in=located.layer_grid_ids).select_related("layer")
+                       .order_by("layer__sort_order", "code"))
+    return located, layer_grids
+
+
+LEVEL_ORDER = [Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID, Level.MICRO, Level.SPECIAL]
