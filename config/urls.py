@@ -4,10 +4,6 @@ from django.urls import include, path
 
 from gridgov.api import api
 
-admin.site.site_header = "gridgov 网格化服务管理平台"
-admin.site.site_title = "gridgov"
-admin.site.index_title = "基础数据管理"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

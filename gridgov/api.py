@@ -1,3 +1,50 @@
-from ninja import NinjaAPI
+"""The HTTP API under /api/v1/: one NinjaAPI, routers from each app, errors in one clear shape."""
 
-api = NinjaAPI(title="gridgov API", version="1")
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import django_auth
+
+from gridgov.common.api_errors import pydantic_error_details
+from gridgov.common.errors import DomainError
+
+api = NinjaAPI(
+    title="gridgov API",
+    version="1",
+    description="网格化服务管理平台 API。会话登录（浏览器）后调用；写操作需 CSRF 令牌。",
+    auth=django_auth,
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    details = pydantic_error_details(exc.errors)
+    body = {"code": "invalid", "message": _("The request has invalid fields."), "details": details}
+    if details:
+        body["field"] = details[0]["field"]
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return api.create_response(request, {"code": "unauthenticated", "message": _("Please log in first.")},
+                               status=401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return api.create_response(request, {"code": "error", "message": str(exc)}, status=exc.status_code)
+
+
+from gridgov.accounts.api import router as accounts_router  # noqa: E402
+from gridgov.regions.api import router as regions_router  # noqa: E402
+
+api.add_router("", regions_router)
+api.add_router("", accounts_router)

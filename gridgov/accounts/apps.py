@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "gridgov.accounts"
     label = "accounts"
     verbose_name = _("Accounts and departments")
+
+    def ready(self):
+        from gridgov.accounts import signals  # noqa: F401  (login auditing)

@@ -75,6 +75,14 @@ class Region(GeoFieldsMixin, TimeStampedModel):
         return f"{self.name}（{self.code}）"
 
     @property
+    def level_label(self) -> str:
+        return str(self.get_level_display())
+
+    @property
+    def centroid(self) -> list[float] | None:
+        return [self.centroid_lon, self.centroid_lat] if self.centroid_lon is not None else None
+
+    @property
     def is_grid(self) -> bool:
         return self.level in (Level.GRID, Level.MICRO, Level.SPECIAL)
 

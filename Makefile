@@ -1,0 +1,44 @@
+# gridgov — make run (serve the demo district) and make test (the whole suite).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP_PY := $(VENV)/.installed
+STAMP_JS := node_modules/.installed
+VENDOR := gridgov/web/static/vendor/leaflet/leaflet.js
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: setup run test test-sqlite test-pg bench lint clean messages
+
+setup: $(STAMP_PY) $(VENDOR) messages
+
+$(STAMP_PY): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(STAMP_JS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR): $(STAMP_JS) scripts/vendor_assets.py $(STAMP_PY)
+	$(PY) scripts/vendor_assets.py
+
+messages: $(STAMP_PY)
+	$(PY) manage.py compilemessages_py --verbosity 0
+
+run: setup
+	$(VENV)/bin/gridgov serve --init
+
+# The suite on the embedded SQLite database; set DATABASE_URL to run it on PostgreSQL instead.
+test: setup
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-pg: setup
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m bench all
+
+clean:
+	rm -rf $(VENV) node_modules gridgov/web/static/vendor var

@@ -1,0 +1,50 @@
+"""Shared fixtures: the small demo district is built once per test database; every test runs in a transaction
+that is rolled back, so tests see the same territory and never each other's changes.
+
+Personas (ARCHITECTURE §8): worker_a (grid A), street_dispatcher (the street above A), worker_b (a grid in
+another street), police (a department handler), and anonymous (a citizen), plus the three administrators,
+a district dispatcher, a leader, community staff and a grid leader.
+"""
+
+import pytest
+from django.test import Client
+
+from gridgov.regions.index import geo_index
+
+PASSWORD = "gridgov-demo-2026"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from gridgov.demo import demo_build
+
+    with django_db_blocker.unblock():
+        demo_build(scale="small")
+    geo_index.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_geo_index():
+    geo_index.invalidate()
+    yield
+    geo_index.invalidate()
+
+
+def login_client(username: str) -> Client:
+    client = Client()
+    if username != "anonymous":
+        assert client.login(username=username, password=PASSWORD), f"demo persona {username} cannot log in"
+    return client
+
+
+@pytest.fixture
+def as_user(db):
+    """as_user("worker_a") → a Django test client logged in as that demo persona."""
+    return login_client
+
+
+@pytest.fixture
+def user(db):
+    from gridgov.accounts.models import User
+
+    return lambda username: User.objects.get(username=username)

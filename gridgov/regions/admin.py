@@ -1,0 +1,106 @@
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.accounts.choices import Role
+from gridgov.common.errors import ValidationFailed
+from gridgov.regions import io, services
+from gridgov.regions.models import GridChange, Layer, LayerGrid, Region
+from gridgov.web.admin_site import RoleAdminMixin
+
+MASTER = {Role.SYS_ADMIN}
+READERS = {Role.SEC_ADMIN}
+
+
+class GeoJSONImportForm(forms.Form):
+    file = forms.FileField(label=_("GeoJSON file"))
+    effective_date = forms.DateField(label=_("effective date"), initial=timezone.localdate,
+                                     widget=forms.DateInput(attrs={"type": "date"}))
+    dry_run = forms.BooleanField(label=_("check only, load nothing"), required=False)
+
+
+class RegionChangeForm(forms.ModelForm):
+    effective_date = forms.DateField(label=_("effective date of this change"), initial=timezone.localdate,
+                                     widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("reason"), required=False, max_length=500)
+
+    class Meta:
+        model = Region
+        fields = ["name", "households", "population", "villager_groups", "geometry"]
+
+
+@admin.register(Region)
+class RegionAdmin(RoleAdminMixin, admin.ModelAdmin):
+    view_roles, edit_roles = READERS, MASTER
+    list_display = ["code", "name", "level", "status", "households", "population", "valid_from"]
+    list_filter = ["level", "status", "area_type"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["code", "level", "parent", "status", "valid_from", "valid_to", "area_m2"]
+    change_list_template = "admin/regions/region/change_list.html"
+    form = RegionChangeForm
+
+    def has_add_permission(self, request, *args):
+        return False  # regions are created by import or the API, which validate the tree
+
+    def save_model(self, request, obj, form, change):
+        try:
+            services.region_update(
+                actor=request.user, region=obj, effective_date=form.cleaned_data["effective_date"],
+                reason=form.cleaned_data["reason"],
+                geometry=form.cleaned_data["geometry"] if "geometry" in form.changed_data else None,
+                name=obj.name, households=obj.households, population=obj.population,
+                villager_groups=obj.villager_groups,
+            )
+        except ValidationFailed as exc:
+            messages.error(request, f"{exc.field or ''} {exc.message}")
+
+    def get_urls(self):
+        return [path("import/", self.admin_site.admin_view(self.import_view), name="regions_region_import")] + \
+            super().get_urls()
+
+    def import_view(self, request):
+        if not self.has_change_permission(request):
+            return redirect("admin:index")
+        result = None
+        form = GeoJSONImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = io.territory_import(actor=request.user, raw=form.cleaned_data["file"].read(),
+                                             effective_date=form.cleaned_data["effective_date"],
+                                             dry_run=form.cleaned_data["dry_run"])
+            except ValidationFailed as exc:
+                form.add_error("file", str(exc.message))
+            else:
+                if not result.errors:
+                    messages.success(request, _("%(c)d created, %(u)d updated, %(n)d unchanged.") % {
+                        "c": len(result.created), "u": len(result.updated), "n": len(result.unchanged)})
+        context = {**self.admin_site.each_context(request), "form": form, "result": result,
+                   "opts": self.model._meta, "title": _("Import regions from GeoJSON")}
+        return render(request, "admin/regions/region/import.html", context)
+
+
+@admin.register(Layer)
+class LayerAdmin(RoleAdminMixin, admin.ModelAdmin):
+    view_roles, edit_roles = READERS, MASTER
+    list_display = ["code", "name", "kind", "sort_order"]
+
+
+@admin.register(LayerGrid)
+class LayerGridAdmin(RoleAdminMixin, admin.ModelAdmin):
+    view_roles, edit_roles = READERS | MASTER, set()
+    list_display = ["code", "name", "layer", "households", "population"]
+    list_filter = ["layer"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(GridChange)
+class GridChangeAdmin(RoleAdminMixin, admin.ModelAdmin):
+    view_roles, edit_roles = READERS | MASTER, set()
+    list_display = ["effective_date", "kind", "reason", "actor", "at"]
+    list_filter = ["kind"]
+
+

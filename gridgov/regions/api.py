@@ -1,0 +1,501 @@
+"""Territory API: regions, history, locate, layers, validation, GeoJSON import/export."""
+
+import datetime as dt
+
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
+from pydantic import Field
+
+from gridgov.accounts.scope import can_change_master_data
+from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
+from gridgov.common.masking import mask_phone
+from gridgov.regions import io, selectors, services
+from gridgov.regions.choices import Level, RegionStatus
+from gridgov.regions.index import geo_index
+from gridgov.regions.models import Region
+from gridgov.regions.services import RegionSpec
+from gridgov.regions.validation import grid_validation_report
+
+router = Router(tags=["territory"])
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_BULK_POINTS = 10_000
+
+
+def _require_editor(request):
+    if not can_change_master_data(request.user):
+        raise PermissionDenied(_("Only the system administrator may change the territory."))
+
+
+# --- schemas -------------------------------------------------------------------------------------------------------
+class RegionRef(Schema):
+    id: int
+    code: str
+    name: str
+    level: str
+
+
+class RegionOut(Schema):
+    id: int
+    code: str
+    name: str
+    level: str
+    level_label: str
+    area_type: str
+    special_kind: str
+    parent_id: int | None
+    households: int
+    population: int
+    villager_groups: str
+    status: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    area_m2: float
+    centroid: list[float] | None
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    role: str
+    role_label: str
+    employment: str
+    phone: str
+
+
+class DepartmentRef(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    phone: str
+
+
+class LayerGridRef(Schema):
+    id: int
+    layer: str
+    layer_name: str
+    code: str
+    name: str
+
+
+class RegionDetailOut(RegionOut):
+    ancestors: list[RegionRef]
+    children_count: int
+    workers: list[PersonOut]
+    staff: list[PersonOut]
+    departments: list[DepartmentRef]
+    layer_grids: list[LayerGridRef]
+
+
+class VersionOut(Schema):
+    valid_from: dt.date
+    valid_to: dt.date | None
+    code: str
+    name: str
+    status: str
+    households: int
+    population: int
+    change_kind: str | None
+    change_label: str | None
+    reason: str
+    actor: str | None
+    related: list[str]
+
+
+class LocateOut(Schema):
+    lon: float
+    lat: float
+    grid: RegionRef | None = Field(description="The finest grid containing the point (null in a gap).")
+    ancestors: list[RegionRef] = Field(description="District … finest grid, top-down.")
+    grids: list[RegionRef] = Field(description="Every grid, micro-grid and special grid containing the point.")
+    layer_grids: list[LayerGridRef]
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class BulkLocateIn(Schema):
+    points: list[list[float]] = Field(..., min_length=1, max_length=MAX_BULK_POINTS,
+                                      description="[[lon, lat], …], at most 10,000")
+
+
+class BulkLocateOut(Schema):
+    grids: list[str | None]
+
+
+class SpecIn(Schema):
+    code: str = Field(..., min_length=1, max_length=32)
+    name: str = Field(..., min_length=1, max_length=100)
+    geometry: dict | None = None
+    households: int = Field(0, ge=0)
+    population: int = Field(0, ge=0)
+    villager_groups: str = ""
+
+
+class RegionCreateIn(SpecIn):
+    level: Level
+    parent: str | None = Field(None, description="Parent region code")
+    area_type: str = "urban"
+    special_kind: str = ""
+    status: RegionStatus = RegionStatus.ACTIVE
+    effective_date: dt.date | None = None
+    reason: str = ""
+
+
+class RegionChangeIn(Schema):
+    effective_date: dt.date
+    reason: str = Field("", max_length=500)
+    geometry: dict | None = None
+    name: str | None = Field(None, max_length=100)
+    households: int | None = Field(None, ge=0)
+    population: int | None = Field(None, ge=0)
+    villager_groups: str | None = None
+
+
+class SplitIn(Schema):
+    effective_date: dt.date
+    reason: str = Field("", max_length=500)
+    parts: list[SpecIn] = Field(..., min_length=2)
+
+
+class MergeIn(Schema):
+    regions: list[str] = Field(..., min_length=2, description="Codes of the sibling grids to merge")
+    into: SpecIn
+    effective_date: dt.date
+    reason: str = Field("", max_length=500)
+
+
+class StatusIn(Schema):
+    status: RegionStatus
+    effective_date: dt.date
+    reason: str = Field("", max_length=500)
+
+
+class LayerOut(Schema):
+    code: str
+    name: str
+    kind: str
+    color: str
+    description: str
+    grid_count: int
+
+
+class LayerIn(Schema):
+    code: str = Field(..., pattern=r"^[a-z0-9_-]{1,32}$")
+    name: str = Field(..., min_length=1, max_length=64)
+    kind: str = "thematic"
+    color: str = "#3366cc"
+    description: str = ""
+
+
+class LayerGridIn(Schema):
+    code: str = Field(..., min_length=1, max_length=32)
+    name: str = Field(..., min_length=1, max_length=100)
+    geometry: dict | None = None
+    members: list[str] | None = Field(None, description="Codes of whole base grids (merged layers)")
+
+
+class LayerGridOut(Schema):
+    id: int
+    code: str
+    name: str
+    households: int
+    population: int
+    region_id: int | None
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[dict]
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+def _ref(info) -> dict:
+    return {"id": info.id, "code": info.code, "name": info.name, "level": info.level}
+
+
+def _person(user) -> dict:
+    return {"id": user.pk, "name": user.display_name, "role": user.role, "role_label": user.get_role_display(),
+            "employment": user.employment, "phone": mask_phone(user.phone)}
+
+
+def _layer_grid_ref(grid) -> dict:
+    return {"id": grid.pk, "layer": grid.layer.code, "layer_name": grid.layer.name, "code": grid.code,
+            "name": grid.name}
+
+
+def _parse_bbox(bbox: str | None):
+    if not bbox:
+        return None
+    try:
+        w, s, e, n = (float(v) for v in bbox.split(","))
+    except ValueError as exc:
+        raise ValidationFailed(_("bbox must be four numbers: west,south,east,north."), field="bbox") from exc
+    if not (w <= e and s <= n):
+        raise ValidationFailed(_("bbox must be four numbers: west,south,east,north."), field="bbox")
+    return w, s, e, n
+
+
+def _read_upload(file: UploadedFile | None, request) -> bytes:
+    if file is None:
+        body = request.body
+        if not body:
+            raise ValidationFailed(_("Upload a GeoJSON file."), field="file")
+        return body
+    if file.size > MAX_UPLOAD_BYTES:
+        raise ValidationFailed(_("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20},
+                               field="file")
+    return file.read()
+
+
+# --- locate --------------------------------------------------------------------------------------------------------
+@router.get("/grids/locate", response={200: LocateOut, 404: ErrorOut}, summary="Which grid is this point in")
+def locate(request, lon: float = Query(..., ge=-180, le=180), lat: float = Query(..., ge=-90, le=90)):
+    found = selectors.grid_locate(lon=lon, lat=lat)
+    if found is None:
+        return 404, {"code": "outside", "message": _("This point lies outside the district."), "field": "lon"}
+    located, layer_grids = found
+    return {
+        "lon": lon, "lat": lat, "grid": _ref(located.finest) if located.finest else None,
+        "ancestors": [_ref(r) for r in located.chain], "grids": [_ref(r) for r in located.grids],
+        "layer_grids": [_layer_grid_ref(g) for g in layer_grids],
+    }
+
+
+@router.post("/grids/locate", response=BulkLocateOut, summary="Locate many points at once")
+def locate_many(request, payload: BulkLocateIn):
+    for i, point in enumerate(payload.points):
+        if len(point) != 2 or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
+            raise ValidationFailed(_("Each point is [lon, lat] in degrees."), field=f"points.{i}")
+    ids = geo_index.locate_many([p[0] for p in payload.points], [p[1] for p in payload.points])
+    codes = {rid: geo_index.info[rid].code for rid in set(ids.tolist()) if rid}
+    return {"grids": [codes.get(int(rid)) for rid in ids]}
+
+
+@router.get("/grids/validation", summary="Grid validation report (overlaps, gaps, crossings, size)")
+def validation(request, root: str | None = None):
+    qs = Region.objects.restrict(request.user)
+    if root:
+        region = qs.filter(code=root).first()
+        if region is None:
+            raise NotFound(_("No such region, or it is outside your area."), field="root")
+        qs = qs.subtree(region)
+    return grid_validation_report(regions_qs=qs).as_dict()
+
+
+# --- regions -------------------------------------------------------------------------------------------------------
+@router.get("/regions", response=list[RegionOut], summary="Regions visible to you")
+@paginate(PageNumberPagination, page_size=100)
+def region_list(request, level: Level | None = None, parent: int | None = None, q: str | None = None,
+                include_retired: bool = False):
+    return selectors.region_list(user=request.user, level=level, parent_id=parent, q=q,
+                                 include_retired=include_retired)
+
+
+@router.get("/regions/geojson", summary="Regions as a GeoJSON FeatureCollection (for maps)")
+def region_geojson(request, level: Level | None = None, parent: int | None = None, bbox: str | None = None,
+                   as_of: dt.date | None = None, q: str | None = None):
+    features = []
+    if as_of:
+        versions = selectors.region_versions_as_of(user=request.user, on=as_of, level=level)
+        for v in versions:
+            features.append({"type": "Feature", "id": v.region_id, "geometry": v.geometry,
+                             "properties": {"id": v.region_id, "code": v.code, "name": v.name, "level": v.level,
+                                            "status": v.status, "households": v.households}})
+    else:
+        qs = selectors.region_list(user=request.user, level=level, parent_id=parent, q=q)
+        qs = selectors.regions_in_bbox(qs, _parse_bbox(bbox))
+        for r in qs.only("id", "code", "name", "level", "status", "households", "population", "geometry",
+                         "parent_id", "special_kind"):
+            features.append({"type": "Feature", "id": r.pk, "geometry": r.geometry,
+                             "properties": {"id": r.pk, "code": r.code, "name": r.name, "level": r.level,
+                                            "status": r.status, "households": r.households,
+                                            "population": r.population, "parent_id": r.parent_id,
+                                            "special_kind": r.special_kind}})
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@router.get("/regions/export", summary="Export regions as re-importable GeoJSON")
+def region_export(request, level: Level | None = None, root: str | None = None):
+    qs = Region.objects.restrict(request.user).current()
+    if root:
+        region = qs.filter(code=root).first()
+        if region is None:
+            raise NotFound(_("No such region, or it is outside your area."), field="root")
+        qs = qs.subtree(region)
+    if level:
+        qs = qs.filter(level=level)
+    response = JsonResponse(io.territory_export(regions=qs), json_dumps_params={"ensure_ascii": False})
+    response["Content-Disposition"] = 'attachment; filename="regions.geojson"'
+    return response
+
+
+@router.post("/regions/import", response={200: ImportOut, 422: ImportOut}, summary="Import regions from GeoJSON")
+def region_import(request, file: UploadedFile = File(None), effective_date: dt.date | None = None,
+                  dry_run: bool = False):
+    _require_editor(request)
+    result = io.territory_import(actor=request.user, raw=_read_upload(file, request), effective_date=effective_date,
+                                 dry_run=dry_run)
+    return (422 if result.errors else 200), result.as_dict()
+
+
+@router.post("/regions", response={201: RegionOut}, summary="Create a region")
+def region_create(request, payload: RegionCreateIn):
+    _require_editor(request)
+    spec = RegionSpec(code=payload.code, name=payload.name, level=payload.level, parent_code=payload.parent,
+                      geometry=payload.geometry, households=payload.households, population=payload.population,
+                      area_type=payload.area_type, special_kind=payload.special_kind,
+                      villager_groups=payload.villager_groups, status=payload.status)
+    return 201, services.region_create(actor=request.user, spec=spec, valid_from=payload.effective_date,
+                                       reason=payload.reason)
+
+
+@router.get("/regions/{region_id}", response=RegionDetailOut, summary="One region with the people responsible")
+def region_detail(request, region_id: int):
+    region = selectors.access_region(request.user, region_id)
+    responsible = selectors.region_responsible(region)
+    data = RegionOut.from_orm(region).model_dump()
+    data.update(
+        ancestors=[_ref(a) for a in selectors.region_ancestors(region)],
+        children_count=region.children.current().count(),
+        workers=[_person(u) for u in responsible["workers"]],
+        staff=[_person(u) for u in responsible["staff"]],
+        departments=[{"id": d.pk, "code": d.code, "name": d.name, "kind": d.get_kind_display(), "phone": d.phone}
+                     for d in responsible["departments"]],
+        layer_grids=[_layer_grid_ref(g) for g in
+                     region.layer_grids_over.select_related("layer").order_by("layer__sort_order", "code")],
+    )
+    return data
+
+
+@router.get("/regions/{region_id}/geometry", summary="One region's boundary as GeoJSON")
+def region_geometry(request, region_id: int):
+    region = selectors.access_region(request.user, region_id)
+    return {"type": "Feature", "id": region.pk, "geometry": region.geometry,
+            "properties": {"code": region.code, "name": region.name, "level": region.level}}
+
+
+@router.get("/regions/{region_id}/history", response=list[VersionOut], summary="The region's history")
+def region_history(request, region_id: int):
+    region = selectors.access_region(request.user, region_id)
+    out = []
+    for v in selectors.region_history(region):
+        change = v.change
+        related = []
+        if change is not None:
+            related = sorted({r.code for r in list(change.sources.all()) + list(change.results.all())} - {v.code})
+        out.append({
+            "valid_from": v.valid_from, "valid_to": v.valid_to, "code": v.code, "name": v.name, "status": v.status,
+            "households": v.households, "population": v.population,
+            "change_kind": change.kind if change else None,
+            "change_label": change.get_kind_display() if change else None,
+            "reason": change.reason if change else "",
+            "actor": change.actor.display_name if change and change.actor else None, "related": related,
+        })
+    return out
+
+
+@router.patch("/regions/{region_id}", response=RegionOut, summary="Change a boundary or attributes from a date")
+def region_change(request, region_id: int, payload: RegionChangeIn):
+    _require_editor(request)
+    region = selectors.access_region(request.user, region_id)
+    return services.region_update(actor=request.user, region=region, **payload.dict())
+
+
+@router.post("/regions/{region_id}/split", response={201: list[RegionOut]}, summary="Split a grid")
+def region_split(request, region_id: int, payload: SplitIn):
+    _require_editor(request)
+    region = selectors.access_region(request.user, region_id)
+    parts = [RegionSpec(code=p.code, name=p.name, level=region.level, geometry=p.geometry,
+                        households=p.households, population=p.population, villager_groups=p.villager_groups)
+             for p in payload.parts]
+    return 201, services.grid_split(actor=request.user, region=region, parts=parts,
+                                    effective_date=payload.effective_date, reason=payload.reason)
+
+
+@router.post("/regions/merge", response={201: RegionOut}, summary="Merge sibling grids")
+def region_merge(request, payload: MergeIn):
+    _require_editor(request)
+    regions = list(Region.objects.filter(code__in=payload.regions))
+    missing = sorted(set(payload.regions) - {r.code for r in regions})
+    if missing:
+        raise ValidationFailed(_("Unknown regions: %(codes)s.") % {"codes": "、".join(missing)}, field="regions")
+    into = payload.into
+    spec = RegionSpec(code=into.code, name=into.name, level=regions[0].level, households=into.households,
+                      population=into.population, villager_groups=into.villager_groups)
+    return 201, services.grids_merge(actor=request.user, regions=regions, spec=spec,
+                                     effective_date=payload.effective_date, reason=payload.reason)
+
+
+@router.post("/regions/{region_id}/status", response=RegionOut, summary="Reserve, activate or retire")
+def region_status(request, region_id: int, payload: StatusIn):
+    _require_editor(request)
+    region = selectors.access_region(request.user, region_id)
+    return services.region_set_status(actor=request.user, region=region, status=payload.status,
+                                      effective_date=payload.effective_date, reason=payload.reason)
+
+
+# --- layers --------------------------------------------------------------------------------------------------------
+@router.get("/layers", response=list[LayerOut], summary="Grid layers")
+def layer_list(request):
+    from django.db.models import Count
+
+    return selectors.layer_list().annotate(grid_count=Count("grids")).order_by("sort_order", "code")
+
+
+@router.post("/layers", response={201: LayerOut}, summary="Add a grid layer")
+def layer_create(request, payload: LayerIn):
+    _require_editor(request)
+    layer = services.layer_create(actor=request.user, **payload.dict())
+    layer.grid_count = 0
+    return 201, layer
+
+
+@router.get("/layers/{code}/grids", response=list[LayerGridOut], summary="Grids of a layer visible to you")
+@paginate(PageNumberPagination, page_size=100)
+def layer_grid_list(request, code: str):
+    return selectors.layer_grids(user=request.user, layer=selectors.access_layer(code))
+
+
+@router.get("/layers/{code}/geojson", summary="A layer's grids as GeoJSON (the base layer: its grids)")
+def layer_geojson(request, code: str, bbox: str | None = None):
+    layer = selectors.access_layer(code)
+    if layer.kind == "base":
+        return region_geojson(request, level=Level.GRID, bbox=bbox)
+    qs = selectors.regions_in_bbox(selectors.layer_grids(user=request.user, layer=layer), _parse_bbox(bbox))
+    return JsonResponse(io.layer_export(layer=layer, grids=qs))
+
+
+@router.post("/layers/{code}/grids", response={201: LayerGridOut}, summary="Add a grid to a layer")
+def layer_grid_create(request, code: str, payload: LayerGridIn):
+    _require_editor(request)
+    layer = selectors.access_layer(code)
+    return 201, services.layer_grid_create(actor=request.user, layer=layer, code=payload.code, name=payload.name,
+                                           geometry=payload.geometry, member_codes=payload.members)
+
+
+@router.delete("/layers/{code}/grids/{grid_code}", response={204: None}, summary="Remove a grid from a layer")
+def layer_grid_delete(request, code: str, grid_code: str):
+    _require_editor(request)
+    layer = selectors.access_layer(code)
+    grid = layer.grids.filter(code=grid_code).first()
+    if grid is None:
+        raise NotFound(_("No such layer grid."), field="grid_code")
+    services.layer_grid_delete(actor=request.user, grid=grid)
+    return 204, None
+
+
+@router.post("/layers/{code}/import", response={200: ImportOut, 422: ImportOut}, summary="Import layer grids")
+def layer_import(request, code: str, file: UploadedFile = File(None), dry_run: bool = False):
+    _require_editor(request)
+    layer = selectors.access_layer(code)
+    result = io.layer_import(actor=request.user, layer=layer, raw=_read_upload(file, request), dry_run=dry_run)
+    return (422 if result.errors else 200), result.as_dict()

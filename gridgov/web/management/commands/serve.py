@@ -1,0 +1,39 @@
+import os
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the platform with gunicorn. --init migrates, collects static files and loads the demo if empty."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("GRIDGOV_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("GRIDGOV_PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("GRIDGOV_WORKERS", "2")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("GRIDGOV_THREADS", "4")))
+        parser.add_argument("--init", action="store_true", help="Migrate, collect static, load the demo if empty")
+        parser.add_argument("--demo-scale", default=os.environ.get("GRIDGOV_DEMO_SCALE", "small"))
+
+    def handle(self, *args, host, port, workers, threads, init, demo_scale, **options):
+        if init:
+            settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+            call_command("migrate", verbosity=0)
+            call_command("compilemessages_py", verbosity=0)
+            call_command("collectstatic", interactive=False, verbosity=0)
+            from gridgov.regions.models import Region
+
+            if Region.objects.exists():
+                self.stdout.write("Existing territory kept. Demo accounts (if this database was made by the demo): "
+                                  "see docs/getting-started.md.")
+            else:
+                call_command("demo", scale=demo_scale)
+        url = f"http://{host}:{port}/"
+        self.stdout.write(self.style.SUCCESS(f"\ngridgov is serving at {url}  (log in there; API docs: {url}api/v1/docs)\n"))
+        sys.stdout.flush()
+        argv = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{host}:{port}",
+                "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
+                "--graceful-timeout", "10"]
+        os.execv(sys.executable, argv)

@@ -1,0 +1,161 @@
+/* The grid map: draws the region tree and the grid layers with Leaflet, with no internet needed. */
+(function () {
+  "use strict";
+  const t = window.gettext || (s => s);
+  const el = document.getElementById("map");
+  const LEVELS = [
+    {level: "district", label: t("district"), color: "#1e3a8a", weight: 3, fill: 0.0, on: true},
+    {level: "street", label: t("street / town"), color: "#2563eb", weight: 2.5, fill: 0.0, on: true},
+    {level: "community", label: t("community / village"), color: "#16a34a", weight: 2, fill: 0.04, on: true},
+    {level: "grid", label: t("grid"), color: "#f59e0b", weight: 1.2, fill: 0.12, on: true, minZoom: 0},
+    {level: "micro", label: t("micro-grid"), color: "#db2777", weight: 1, fill: 0.05, on: false},
+    {level: "special", label: t("special grid"), color: "#7c3aed", weight: 1.5, fill: 0.3, on: true},
+  ];
+  const map = L.map(el, {preferCanvas: true, zoomControl: true, attributionControl: !!el.dataset.tileUrl});
+  if (el.dataset.tileUrl) {
+    L.tileLayer(el.dataset.tileUrl, {maxZoom: 19, attribution: el.dataset.tileAttribution || ""}).addTo(map);
+  }
+  const groups = {};
+  const highlight = L.geoJSON(null, {style: {color: "#dc2626", weight: 4, fillOpacity: 0.08}}).addTo(map);
+  let fitted = false;
+
+  function api(url) {
+    return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}}).then(r => {
+      if (!r.ok) return r.json().then(body => { throw new Error(body.message || r.statusText); });
+      return r.json();
+    });
+  }
+
+  function escapeHtml(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
+  }
+
+  function loadLevel(spec) {
+    const group = L.geoJSON(null, {
+      style: () => ({color: spec.color, weight: spec.weight, fillColor: spec.color, fillOpacity: spec.fill}),
+      onEachFeature: (feature, layer) => {
+        if (spec.level === "grid" || spec.level === "special" || spec.level === "community") {
+          layer.bindTooltip(escapeHtml(feature.properties.name), {sticky: true});
+        }
+      },
+    });
+    groups[spec.level] = group;
+    if (spec.on) group.addTo(map);
+    return api("/api/v1/regions/geojson?level=" + spec.level).then(fc => {
+      group.addData(fc);
+      return fc.features.length;
+    });
+  }
+
+  function legend() {
+    const ul = document.getElementById("levels");
+    LEVELS.forEach(spec => {
+      const li = document.createElement("li");
+      li.innerHTML = `<label><input type="checkbox" ${spec.on ? "checked" : ""} data-level="${spec.level}"> ` +
+        `<span class="swatch" style="border-color:${spec.color}"></span> ${escapeHtml(spec.label)}</label>`;
+      ul.appendChild(li);
+    });
+    ul.addEventListener("change", e => {
+      const g = groups[e.target.dataset.level];
+      if (!g) return;
+      e.target.checked ? g.addTo(map) : map.removeLayer(g);
+    });
+    document.getElementById("layers").addEventListener("change", e => {
+      const code = e.target.dataset.layer;
+      if (!code) return;
+      if (!groups["layer:" + code]) {
+        const color = e.target.dataset.color;
+        groups["layer:" + code] = L.geoJSON(null, {
+          style: {color: color, weight: 2, dashArray: "6 4", fillColor: color, fillOpacity: 0.06},
+          onEachFeature: (f, layer) => layer.bindTooltip(escapeHtml(f.properties.name), {sticky: true}),
+        });
+        api(`/api/v1/layers/${encodeURIComponent(code)}/geojson`).then(fc => groups["layer:" + code].addData(fc));
+      }
+      e.target.checked ? groups["layer:" + code].addTo(map) : map.removeLayer(groups["layer:" + code]);
+    });
+  }
+
+  function showPlace(lat, lng) {
+    const box = document.getElementById("place");
+    box.innerHTML = `<p class="muted">${escapeHtml(t("Looking up…"))}</p>`;
+    api(`/api/v1/grids/locate?lon=${lng.toFixed(7)}&lat=${lat.toFixed(7)}`).then(found => {
+      const chain = found.ancestors.map(a => escapeHtml(a.name)).join(" › ");
+      const target = found.grid || found.ancestors[found.ancestors.length - 1];
+      let html = `<h3>${escapeHtml(found.grid ? found.grid.name : t("Not in any grid (a gap)"))}</h3>` +
+        `<div class="crumbs">${chain}</div>`;
+      if (found.layer_grids.length) {
+        html += `<div><strong>${escapeHtml(t("Other layers here"))}</strong><ul>` +
+          found.layer_grids.map(g => `<li>${escapeHtml(g.layer_name)}: ${escapeHtml(g.name)}</li>`).join("") + "</ul></div>";
+      }
+      html += `<div id="responsible" class="muted">${escapeHtml(t("Loading the people responsible…"))}</div>`;
+      box.innerHTML = html;
+      if (!target) return;
+      api(`/api/v1/regions/${target.id}`).then(d => {
+        const people = d.workers.concat(d.staff.filter(s => !d.workers.some(w => w.id === s.id)));
+        let inner = `<div><strong>${escapeHtml(t("People responsible"))}</strong><ul>` +
+          (people.length ? people.map(p => `<li>${escapeHtml(p.name)} · ${escapeHtml(p.role_label)} <span class="muted">${escapeHtml(p.phone)}</span></li>`).join("")
+                         : `<li class="muted">${escapeHtml(t("Nobody is assigned yet."))}</li>`) + "</ul></div>";
+        inner += `<div>${escapeHtml(t("Households"))}: ${d.households} · ${escapeHtml(t("Population"))}: ${d.population}</div>`;
+        inner += `<p><a href="/regions/${d.id}/">${escapeHtml(t("Details and history"))} →</a></p>`;
+        const r = document.getElementById("responsible");
+        r.className = ""; r.innerHTML = inner;
+      }).catch(err => { document.getElementById("responsible").textContent = err.message; });
+    }).catch(err => { box.innerHTML = `<p>${escapeHtml(err.message)}</p>`; });
+  }
+
+  function search() {
+    const input = document.getElementById("q");
+    const results = document.getElementById("results");
+    let timer = null;
+    const run = () => {
+      const q = input.value.trim();
+      if (!q) { results.innerHTML = ""; return; }
+      api(`/api/v1/regions?q=${encodeURIComponent(q)}&page_size=20`).then(page => {
+        results.innerHTML = page.items.length ? "" : `<li class="muted">${escapeHtml(t("Nothing found in your area."))}</li>`;
+        page.items.forEach(r => {
+          const li = document.createElement("li");
+          li.innerHTML = `${escapeHtml(r.name)} <span class="muted">${escapeHtml(r.level_label)} · ${escapeHtml(r.code)}</span>`;
+          li.addEventListener("click", () => focusRegion(r.id));
+          results.appendChild(li);
+        });
+      });
+    };
+    input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 250); });
+    document.getElementById("search").addEventListener("submit", e => { e.preventDefault(); run(); });
+  }
+
+  function focusRegion(id) {
+    api(`/api/v1/regions/${id}/geometry`).then(f => {
+      highlight.clearLayers();
+      highlight.addData(f);
+      if (highlight.getBounds().isValid()) map.fitBounds(highlight.getBounds(), {maxZoom: 17, padding: [20, 20]});
+      const c = highlight.getBounds().getCenter();
+      showPlace(c.lat, c.lng);
+    });
+  }
+
+  function hashView() {
+    const m = location.hash.match(/^#(\d+)\/(-?[\d.]+)\/(-?[\d.]+)$/);
+    if (m) { map.setView([+m[2], +m[3]], +m[1]); fitted = true; return true; }
+    return false;
+  }
+
+  map.on("click", e => showPlace(e.latlng.lat, e.latlng.lng));
+  map.on("moveend", () => {
+    const c = map.getCenter();
+    history.replaceState(null, "", `#${map.getZoom()}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}`);
+  });
+  if (!hashView()) map.setView([22.67, 113.85], 11);
+  legend();
+  search();
+  Promise.all(LEVELS.map(loadLevel)).then(counts => {
+    // Fit the whole visible area (a worker sees their grids, a street its subtree) unless a link chose a view.
+    const bounds = L.latLngBounds([]);
+    Object.values(groups).forEach(g => { if (g.getBounds && g.getBounds().isValid()) bounds.extend(g.getBounds()); });
+    if (!fitted && bounds.isValid()) map.fitBounds(bounds, {padding: [10, 10]});
+    el.dataset.loaded = counts.reduce((a, b) => a + b, 0);
+  }).catch(err => {
+    el.dataset.loaded = "error";
+    document.getElementById("place").innerHTML = `<p>${escapeHtml(err.message)}</p>`;
+  });
+})();

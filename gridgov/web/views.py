@@ -1,0 +1,90 @@
+"""Pages. Views stay thin: they call selectors and render."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from gridgov.accounts.scope import restrict_users
+from gridgov.common.errors import NotFound
+from gridgov.regions import selectors
+from gridgov.regions.choices import Level
+from gridgov.regions.models import Layer, Region
+from gridgov.regions.validation import grid_validation_report
+
+
+def _render(request, template, context, nav):
+    context["nav"] = nav
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"  # pages show people responsible for grids
+    return response
+
+
+@login_required
+def home(request):
+    visible = Region.objects.restrict(request.user).current()
+    counts = dict(visible.values_list("level").annotate(n=Count("id")).values_list("level", "n"))
+    levels = [(Level(lv).label, counts.get(lv, 0)) for lv in Level.values]
+    from gridgov.accounts.models import User
+
+    workers = restrict_users(User.objects.filter(role="grid_worker", is_active=True), request.user).count()
+    roots = visible.order_by("depth", "code")[:1]
+    context = {"levels": levels, "workers": workers, "root": roots[0] if roots else None,
+               "layers": Layer.objects.annotate(n=Count("grids")).order_by("sort_order", "code")}
+    return _render(request, "web/home.html", context, "home")
+
+
+@login_required
+def map_view(request):
+    return _render(request, "web/map.html", {"layers": Layer.objects.all()}, "map")
+
+
+@login_required
+def region_list(request):
+    q = request.GET.get("q", "").strip()
+    level = request.GET.get("level", "")
+    if level not in Level.values:
+        level = ""
+    qs = selectors.region_list(user=request.user, level=level or None, q=q or None).select_related("parent")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "q": q, "level": level, "levels": Level.choices}
+    template = "web/_region_rows.html" if request.htmx else "web/regions.html"
+    return _render(request, template, context, "regions")
+
+
+@login_required
+def region_detail(request, region_id: int):
+    try:
+        region = selectors.access_region(request.user, region_id)
+    except NotFound:
+        return _not_found(request)
+    context = {
+        "region": region,
+        "ancestors": selectors.region_ancestors(region),
+        "children": selectors.region_list(user=request.user, parent_id=region.pk),
+        "responsible": selectors.region_responsible(region),
+        "history": selectors.region_history(region),
+        "layer_grids": region.layer_grids_over.select_related("layer").order_by("layer__sort_order", "code"),
+    }
+    return _render(request, "web/region.html", context, "regions")
+
+
+def _not_found(request):
+    response = render(request, "web/not_found.html", {"nav": "regions"}, status=404)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def validation(request):
+    qs = Region.objects.restrict(request.user)
+    root_code = request.GET.get("root", "").strip()
+    root = qs.filter(code=root_code).first() if root_code else None
+    if root is not None:
+        qs = qs.subtree(root)
+    report = grid_validation_report(regions_qs=qs)
+    roots = Region.objects.restrict(request.user).current().filter(level__in=[Level.DISTRICT, Level.STREET,
+                                                                                Level.COMMUNITY]).order_by("code")
+    context = {"report": report, "counts": report.counts(), "root": root, "roots": roots, "root_code": root_code}
+    return _render(request, "web/validation.html", context, "validation")
