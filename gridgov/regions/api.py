@@ -4,12 +4,12 @@ import datetime as dt
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
-from gridgov.accounts.scope import can_change_master_data
+from gridgov.accounts.scope import can_change_master_data, region_in_scope
 from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.masking import mask_phone
 from gridgov.regions import io, selectors, services
@@ -261,7 +261,7 @@ def _read_upload(file: UploadedFile | None, request) -> bytes:
 def locate(request, lon: float = Query(..., ge=-180, le=180), lat: float = Query(..., ge=-90, le=90)):
     found = selectors.grid_locate(lon=lon, lat=lat)
     if found is None:
-        return 404, {"code": "outside", "message": _("This point lies outside the district."), "field": "lon"}
+        return Status(404, {"code": "outside", "message": _("This point lies outside the district."), "field": "lon"})
     located, layer_grids = found
     return {
         "lon": lon, "lat": lat, "grid": _ref(located.finest) if located.finest else None,
@@ -344,7 +344,7 @@ def region_import(request, file: UploadedFile = File(None), effective_date: dt.d
     _require_editor(request)
     result = io.territory_import(actor=request.user, raw=_read_upload(file, request), effective_date=effective_date,
                                  dry_run=dry_run)
-    return (422 if result.errors else 200), result.as_dict()
+    return Status(422 if result.errors else 200, result.as_dict())
 
 
 @router.post("/regions", response={201: RegionOut}, summary="Create a region")
@@ -354,8 +354,9 @@ def region_create(request, payload: RegionCreateIn):
                       geometry=payload.geometry, households=payload.households, population=payload.population,
                       area_type=payload.area_type, special_kind=payload.special_kind,
                       villager_groups=payload.villager_groups, status=payload.status)
-    return 201, services.region_create(actor=request.user, spec=spec, valid_from=payload.effective_date,
-                                       reason=payload.reason)
+    region = services.region_create(actor=request.user, spec=spec, valid_from=payload.effective_date,
+                                    reason=payload.reason)
+    return Status(201, region)
 
 
 @router.get("/regions/{region_id}", response=RegionDetailOut, summary="One region with the people responsible")
@@ -417,8 +418,9 @@ def region_split(request, region_id: int, payload: SplitIn):
     parts = [RegionSpec(code=p.code, name=p.name, level=region.level, geometry=p.geometry,
                         households=p.households, population=p.population, villager_groups=p.villager_groups)
              for p in payload.parts]
-    return 201, services.grid_split(actor=request.user, region=region, parts=parts,
-                                    effective_date=payload.effective_date, reason=payload.reason)
+    created = services.grid_split(actor=request.user, region=region, parts=parts,
+                                  effective_date=payload.effective_date, reason=payload.reason)
+    return Status(201, created)
 
 
 @router.post("/regions/merge", response={201: RegionOut}, summary="Merge sibling grids")
@@ -428,11 +430,13 @@ def region_merge(request, payload: MergeIn):
     missing = sorted(set(payload.regions) - {r.code for r in regions})
     if missing:
         raise ValidationFailed(_("Unknown regions: %(codes)s.") % {"codes": "、".join(missing)}, field="regions")
+    regions = [r for r in regions if region_in_scope(request.user, r, "change")]
     into = payload.into
     spec = RegionSpec(code=into.code, name=into.name, level=regions[0].level, households=into.households,
                       population=into.population, villager_groups=into.villager_groups)
-    return 201, services.grids_merge(actor=request.user, regions=regions, spec=spec,
-                                     effective_date=payload.effective_date, reason=payload.reason)
+    merged = services.grids_merge(actor=request.user, regions=regions, spec=spec,
+                                  effective_date=payload.effective_date, reason=payload.reason)
+    return Status(201, merged)
 
 
 @router.post("/regions/{region_id}/status", response=RegionOut, summary="Reserve, activate or retire")
@@ -456,7 +460,7 @@ def layer_create(request, payload: LayerIn):
     _require_editor(request)
     layer = services.layer_create(actor=request.user, **payload.dict())
     layer.grid_count = 0
-    return 201, layer
+    return Status(201, layer)
 
 
 @router.get("/layers/{code}/grids", response=list[LayerGridOut], summary="Grids of a layer visible to you")
@@ -478,8 +482,9 @@ def layer_geojson(request, code: str, bbox: str | None = None):
 def layer_grid_create(request, code: str, payload: LayerGridIn):
     _require_editor(request)
     layer = selectors.access_layer(code)
-    return 201, services.layer_grid_create(actor=request.user, layer=layer, code=payload.code, name=payload.name,
-                                           geometry=payload.geometry, member_codes=payload.members)
+    grid = services.layer_grid_create(actor=request.user, layer=layer, code=payload.code, name=payload.name,
+                                      geometry=payload.geometry, member_codes=payload.members)
+    return Status(201, grid)
 
 
 @router.delete("/layers/{code}/grids/{grid_code}", response={204: None}, summary="Remove a grid from a layer")
@@ -490,7 +495,7 @@ def layer_grid_delete(request, code: str, grid_code: str):
     if grid is None:
         raise NotFound(_("No such layer grid."), field="grid_code")
     services.layer_grid_delete(actor=request.user, grid=grid)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/layers/{code}/import", response={200: ImportOut, 422: ImportOut}, summary="Import layer grids")
@@ -498,4 +503,4 @@ def layer_import(request, code: str, file: UploadedFile = File(None), dry_run: b
     _require_editor(request)
     layer = selectors.access_layer(code)
     result = io.layer_import(actor=request.user, layer=layer, raw=_read_upload(file, request), dry_run=dry_run)
-    return (422 if result.errors else 200), result.as_dict()
+    return Status(422 if result.errors else 200, result.as_dict())

@@ -466,14 +466,14 @@ def layer_grids_bulk_create(*, actor, layer: Layer, items: list[dict]) -> list[L
                     field="members", code="already_member",
                 )
         except ValidationFailed as exc:
+            if len(items) == 1:
+                raise
             errors.append({"index": index, "code": item.get("code"), "field": exc.field, "message": str(exc.message)})
             continue
         existing_codes.add(item["code"])
         taken.update({rid: item["code"] for rid, share in overlaps if share >= WHOLE_SHARE})
         prepared.append((item, geom, overlaps))
     if errors:
-        if len(items) == 1:
-            raise ValidationFailed(errors[0]["message"], field=errors[0]["field"], details=errors)
         raise ValidationFailed(_("%(n)d layer grids are invalid; nothing was created.") % {"n": len(errors)},
                                details=errors)
     region_ids = {rid for _item, _geom, overlaps in prepared for rid, _share in overlaps}
