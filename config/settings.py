@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "gridgov.accounts.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -70,6 +71,7 @@ TEMPLATES = [
 
 # --- database: embedded SQLite (WAL) by default, PostgreSQL through DATABASE_URL -------------------------------
 _SQLITE_PATH = VAR_DIR / "gridgov.sqlite3"
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{_SQLITE_PATH}",
@@ -78,7 +80,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0 if DATABASES["default"]["NAME"] == ":memory:" else 60
+    # Tests use a file too (not :memory:): browser tests hit the live server with parallel requests.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-gridgov.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -102,7 +105,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- sessions: idle timeout (sliding) plus an absolute cap enforced in middleware later ---------------------------
 SESSION_COOKIE_AGE = env_int("GRIDGOV_SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+GRIDGOV_SESSION_ABSOLUTE_SECONDS = env_int("GRIDGOV_SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+SESSION_SAVE_EVERY_REQUEST = False  # SessionTimeoutMiddleware refreshes the idle timer once a minute
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

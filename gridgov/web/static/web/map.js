@@ -1,17 +1,19 @@
 /* The grid map: draws the region tree and the grid layers with Leaflet, with no internet needed. */
 (function () {
   "use strict";
-  const t = window.gettext || (s => s);
+  const gettext = window.gettext || (s => s);
   const el = document.getElementById("map");
   const LEVELS = [
-    {level: "district", label: t("district"), color: "#1e3a8a", weight: 3, fill: 0.0, on: true},
-    {level: "street", label: t("street / town"), color: "#2563eb", weight: 2.5, fill: 0.0, on: true},
-    {level: "community", label: t("community / village"), color: "#16a34a", weight: 2, fill: 0.04, on: true},
-    {level: "grid", label: t("grid"), color: "#f59e0b", weight: 1.2, fill: 0.12, on: true, minZoom: 0},
-    {level: "micro", label: t("micro-grid"), color: "#db2777", weight: 1, fill: 0.05, on: false},
-    {level: "special", label: t("special grid"), color: "#7c3aed", weight: 1.5, fill: 0.3, on: true},
+    {level: "district", label: gettext("district"), color: "#1e3a8a", weight: 3, fill: 0.0, on: true},
+    {level: "street", label: gettext("street / town"), color: "#2563eb", weight: 2.5, fill: 0.0, on: true},
+    {level: "community", label: gettext("community / village"), color: "#16a34a", weight: 2, fill: 0.04, on: true},
+    {level: "grid", label: gettext("grid"), color: "#f59e0b", weight: 1.2, fill: 0.12, on: true, minZoom: 0},
+    {level: "micro", label: gettext("micro-grid"), color: "#db2777", weight: 1, fill: 0.05, on: false},
+    {level: "special", label: gettext("special grid"), color: "#7c3aed", weight: 1.5, fill: 0.3, on: true},
   ];
-  const map = L.map(el, {preferCanvas: true, zoomControl: true, attributionControl: !!el.dataset.tileUrl});
+  const map = L.map(el, {preferCanvas: true, zoomControl: true, minZoom: 3, maxZoom: 19,
+                         attributionControl: !!el.dataset.tileUrl});
+  window.__gridgovMap = map;
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, {maxZoom: 19, attribution: el.dataset.tileAttribution || ""}).addTo(map);
   }
@@ -77,26 +79,26 @@
 
   function showPlace(lat, lng) {
     const box = document.getElementById("place");
-    box.innerHTML = `<p class="muted">${escapeHtml(t("Looking up…"))}</p>`;
+    box.innerHTML = `<p class="muted">${escapeHtml(gettext("Looking up…"))}</p>`;
     api(`/api/v1/grids/locate?lon=${lng.toFixed(7)}&lat=${lat.toFixed(7)}`).then(found => {
       const chain = found.ancestors.map(a => escapeHtml(a.name)).join(" › ");
       const target = found.grid || found.ancestors[found.ancestors.length - 1];
-      let html = `<h3>${escapeHtml(found.grid ? found.grid.name : t("Not in any grid (a gap)"))}</h3>` +
+      let html = `<h3>${escapeHtml(found.grid ? found.grid.name : gettext("Not in any grid (a gap)"))}</h3>` +
         `<div class="crumbs">${chain}</div>`;
       if (found.layer_grids.length) {
-        html += `<div><strong>${escapeHtml(t("Other layers here"))}</strong><ul>` +
+        html += `<div><strong>${escapeHtml(gettext("Other layers here"))}</strong><ul>` +
           found.layer_grids.map(g => `<li>${escapeHtml(g.layer_name)}: ${escapeHtml(g.name)}</li>`).join("") + "</ul></div>";
       }
-      html += `<div id="responsible" class="muted">${escapeHtml(t("Loading the people responsible…"))}</div>`;
+      html += `<div id="responsible" class="muted">${escapeHtml(gettext("Loading the people responsible…"))}</div>`;
       box.innerHTML = html;
       if (!target) return;
       api(`/api/v1/regions/${target.id}`).then(d => {
         const people = d.workers.concat(d.staff.filter(s => !d.workers.some(w => w.id === s.id)));
-        let inner = `<div><strong>${escapeHtml(t("People responsible"))}</strong><ul>` +
+        let inner = `<div><strong>${escapeHtml(gettext("People responsible"))}</strong><ul>` +
           (people.length ? people.map(p => `<li>${escapeHtml(p.name)} · ${escapeHtml(p.role_label)} <span class="muted">${escapeHtml(p.phone)}</span></li>`).join("")
-                         : `<li class="muted">${escapeHtml(t("Nobody is assigned yet."))}</li>`) + "</ul></div>";
-        inner += `<div>${escapeHtml(t("Households"))}: ${d.households} · ${escapeHtml(t("Population"))}: ${d.population}</div>`;
-        inner += `<p><a href="/regions/${d.id}/">${escapeHtml(t("Details and history"))} →</a></p>`;
+                         : `<li class="muted">${escapeHtml(gettext("Nobody is assigned yet."))}</li>`) + "</ul></div>";
+        inner += `<div>${escapeHtml(gettext("Households"))}: ${d.households} · ${escapeHtml(gettext("Population"))}: ${d.population}</div>`;
+        inner += `<p><a href="/regions/${d.id}/">${escapeHtml(gettext("Details and history"))} →</a></p>`;
         const r = document.getElementById("responsible");
         r.className = ""; r.innerHTML = inner;
       }).catch(err => { document.getElementById("responsible").textContent = err.message; });
@@ -111,7 +113,7 @@
       const q = input.value.trim();
       if (!q) { results.innerHTML = ""; return; }
       api(`/api/v1/regions?q=${encodeURIComponent(q)}&page_size=20`).then(page => {
-        results.innerHTML = page.items.length ? "" : `<li class="muted">${escapeHtml(t("Nothing found in your area."))}</li>`;
+        results.innerHTML = page.items.length ? "" : `<li class="muted">${escapeHtml(gettext("Nothing found in your area."))}</li>`;
         page.items.forEach(r => {
           const li = document.createElement("li");
           li.innerHTML = `${escapeHtml(r.name)} <span class="muted">${escapeHtml(r.level_label)} · ${escapeHtml(r.code)}</span>`;

@@ -3,7 +3,7 @@
   "use strict";
   const el = document.getElementById("map");
   if (!el || !window.L) return;
-  const map = L.map(el, {attributionControl: false});
+  const map = L.map(el, {attributionControl: false, maxZoom: 19});
   if (el.dataset.tileUrl) L.tileLayer(el.dataset.tileUrl, {maxZoom: 19}).addTo(map);
   fetch(el.dataset.geometryUrl, {credentials: "same-origin"}).then(r => r.json()).then(f => {
     if (!f.geometry) { el.textContent = ""; return; }
