@@ -392,6 +392,28 @@ class DemoBuilder:
         return f"1{self.rng.choice('3578')}{self.rng.randint(0, 9)}{self.rng.randint(10000000, 99999999)}"
 
 
+PERSONA_USERNAMES = ["sysadmin", "secadmin", "auditadmin", "leader", "dispatcher", "street_dispatcher", "community",
+                     "gridleader", "worker_a", "worker_b", "police", "hotline"]
+
+
+def demo_personas() -> list[dict]:
+    """The demo persona accounts that still have the demo password (empty when this is not a demo database)."""
+    users = {u.username: u for u in User.objects.filter(username__in=PERSONA_USERNAMES, is_active=True)
+             .select_related("region", "department")}
+    admin = users.get("sysadmin")
+    if admin is None or not admin.check_password(DEMO_PASSWORD):
+        return []
+    out = []
+    for username in PERSONA_USERNAMES:
+        u = users.get(username)
+        if u is not None:
+            where = u.department.name if u.department_id else (
+                "、".join(g.name for g in u.grids.all()) if u.role == Role.GRID_WORKER else
+                (u.region.name if u.region_id else ""))
+            out.append({"username": username, "role": str(u.get_role_display()), "title": where})
+    return out
+
+
 def demo_build(*, scale: str = "small", seed: int = 2026, progress=None) -> list[dict]:
     """Build the demo district into an empty database; returns the persona accounts."""
     if getattr(settings, "GRIDGOV_PRODUCTION", False):
@@ -406,6 +428,6 @@ def demo_build(*, scale: str = "small", seed: int = 2026, progress=None) -> list
         builder.write_history()
         builder.write_layers()
         builder.write_departments()
-        personas = builder.write_accounts()
+        builder.write_accounts()
     geo_index.invalidate()
-    return personas
+    return demo_personas()

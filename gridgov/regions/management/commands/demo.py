@@ -36,6 +36,8 @@ class Command(BaseCommand):
 
 
 def print_accounts(out, personas):
-    out.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
+    if not personas:
+        return
+    out.write(f"\nDemo accounts — password for all: {DEMO_PASSWORD}")
     for p in personas:
-        out.write(f"  {p['username']:<18} {p['role']:<28} {p['title']}")
+        out.write(f"  {p['username']:<18} {p['role']:<10} {p['title']}")

@@ -26,12 +26,16 @@ class Command(BaseCommand):
             from gridgov.regions.models import Region
 
             if Region.objects.exists():
-                self.stdout.write("Existing territory kept. Demo accounts (if this database was made by the demo): "
-                                  "see docs/getting-started.md.")
+                from gridgov.demo import demo_personas
+                from gridgov.regions.management.commands.demo import print_accounts
+
+                self.stdout.write("Existing database kept (delete var/gridgov.sqlite3 to start over).")
+                print_accounts(self.stdout, demo_personas())
             else:
                 call_command("demo", scale=demo_scale)
         url = f"http://{host}:{port}/"
-        self.stdout.write(self.style.SUCCESS(f"\ngridgov is serving at {url}  (log in there; API docs: {url}api/v1/docs)\n"))
+        self.stdout.write(self.style.SUCCESS(
+            f"\ngridgov is serving at {url}  — log in at {url}login/ with an account above; API docs: {url}api/v1/docs\n"))
         sys.stdout.flush()
         argv = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{host}:{port}",
                 "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
