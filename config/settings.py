@@ -1,5 +1,6 @@
 """gridgov settings: everything comes from environment variables, with embedded defaults for `make run`."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -81,7 +82,8 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file too (not :memory:): browser tests hit the live server with parallel requests.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-gridgov.sqlite3")}
+    # One file per test process, so two test runs on one machine never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-gridgov-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
