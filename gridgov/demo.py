@@ -209,7 +209,7 @@ class DemoBuilder:
             kind, label = SPECIALS[(k + int(comm_code[-3:])) % len(SPECIALS)]
             box = shapely.box(point.x - 0.0007, point.y - 0.0006, point.x + 0.0007, point.y + 0.0006)
             geom = box.intersection(grid_geom)
-            if geom.geom_type != "Polygon" or geom.area == 0:
+            if geom.geom_type != "Polygon" or geom.area < 0.5 * box.area:  # the grid is too thin here
                 continue
             name = comm_name.replace("社区", "").replace("村", "") + label
             self._add(RegionSpec(code=f"{grid_code}{51 + k:02d}", name=f"{name}专属网格", level=Level.SPECIAL,

@@ -3,8 +3,10 @@
 import datetime as dt
 
 from django.http import JsonResponse
+from django.views.decorators.gzip import gzip_page
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
@@ -301,6 +303,7 @@ def region_list(request, level: Level | None = None, parent: int | None = None, 
 
 
 @router.get("/regions/geojson", summary="Regions as a GeoJSON FeatureCollection (for maps)")
+@decorate_view(gzip_page)
 def region_geojson(request, level: Level | None = None, parent: int | None = None, bbox: str | None = None,
                    as_of: dt.date | None = None, q: str | None = None):
     features = []
@@ -324,6 +327,7 @@ def region_geojson(request, level: Level | None = None, parent: int | None = Non
 
 
 @router.get("/regions/export", summary="Export regions as re-importable GeoJSON")
+@decorate_view(gzip_page)
 def region_export(request, level: Level | None = None, root: str | None = None):
     qs = Region.objects.restrict(request.user).current()
     if root:
@@ -470,6 +474,7 @@ def layer_grid_list(request, code: str):
 
 
 @router.get("/layers/{code}/geojson", summary="A layer's grids as GeoJSON (the base layer: its grids)")
+@decorate_view(gzip_page)
 def layer_geojson(request, code: str, bbox: str | None = None):
     layer = selectors.access_layer(code)
     if layer.kind == "base":

@@ -11,7 +11,7 @@
     {level: "micro", label: gettext("micro-grid"), color: "#db2777", weight: 1, fill: 0.05, on: false},
     {level: "special", label: gettext("special grid"), color: "#7c3aed", weight: 1.5, fill: 0.3, on: true},
   ];
-  const map = L.map(el, {preferCanvas: true, zoomControl: true, minZoom: 3, maxZoom: 19,
+  const map = L.map(el, {preferCanvas: true, zoomControl: true, minZoom: 3, maxZoom: 19, zoomSnap: 0.25,
                          attributionControl: !!el.dataset.tileUrl});
   window.__gridgovMap = map;
   if (el.dataset.tileUrl) {
