@@ -202,8 +202,9 @@ class DemoBuilder:
                     self._add(RegionSpec(code=f"{code}{mi + 1:02d}", name=f"{spec.name}第{mi + 1}微网格",
                                          level=Level.MICRO, parent_code=code, households=int(households * share),
                                          population=int(population * share)), micro)
-        for k in range(s.specials_per_community):
-            grid_code = f"{comm_code}{rng.randint(1, s.grids):03d}"
+        # Distinct grids, so that two special grids never sit on the same spot.
+        for k, seq in enumerate(rng.sample(range(1, s.grids + 1), min(s.specials_per_community, s.grids))):
+            grid_code = f"{comm_code}{seq:03d}"
             grid_geom = self.geoms[grid_code]
             point = grid_geom.representative_point()
             kind, label = SPECIALS[(k + int(comm_code[-3:])) % len(SPECIALS)]

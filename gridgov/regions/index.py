@@ -1,7 +1,9 @@
 """The in-process spatial index: "which grid is this point in" in microseconds.
 
 One STRtree over the finest grids (grid, micro-grid, special grid), one over the upper levels (to tell a gap inside
-the district from a point outside it) and one over layer grids. The index is rebuilt lazily after grids change:
+the district from a point outside it) and one over layer grids, plus a cell table (``cells.py``) in front of the
+first tree that answers most points without a geometry test. Where grids overlap, the finest level wins
+(special > micro > grid) and, between grids of one level, the lowest id — the same rule on every path. The index is rebuilt lazily after grids change:
 in this process at once (services call ``invalidate()`` on commit), in other processes within
 ``CHECK_INTERVAL`` seconds (a cheap fingerprint query).
 """
@@ -14,6 +16,7 @@ import numpy as np
 import shapely
 from django.db.models import Count, Max
 
+from gridgov.regions.cells import CellLookup, finest_order
 from gridgov.regions.choices import Level, RegionStatus
 
 CHECK_INTERVAL = 2.0
@@ -104,6 +107,7 @@ class GeoIndex:
         self.layer_tree = shapely.STRtree([shapely.from_geojson(_dumps(g)) for _, g in lg_rows])
         self.layer_ids = np.array([i for i, _ in lg_rows], dtype=np.int64)
         shapely.prepare(self.leaf_tree.geometries)
+        self.cells = CellLookup(self.leaf_tree, self.leaf_ids, self.leaf_prio)
 
     # -- queries ----------------------------------------------------------------------------------------------------
     def chain(self, region_id: int) -> list[RegionInfo]:
@@ -118,19 +122,14 @@ class GeoIndex:
     def locate_id(self, lon: float, lat: float) -> int | None:
         """The finest grid id containing the point (the hot path), or None."""
         self.ensure()
-        hits = self.leaf_tree.query(shapely.Point(lon, lat), predicate="intersects")
-        if len(hits) == 0:
-            return None
-        if len(hits) == 1:
-            return int(self.leaf_ids[hits[0]])
-        return int(self.leaf_ids[hits[np.argmax(self.leaf_prio[hits])]])
+        return self.cells.locate_id(lon, lat)
 
     def locate(self, lon: float, lat: float, *, with_layers: bool = True) -> Located | None:
         """Everything that contains the point; None when it lies outside the territory."""
         self.ensure()
         point = shapely.Point(lon, lat)
         hits = self.leaf_tree.query(point, predicate="intersects")
-        grids = sorted((self.info[int(self.leaf_ids[h])] for h in hits), key=lambda r: _PRIORITY[r.level])
+        grids = sorted((self.info[int(self.leaf_ids[h])] for h in hits), key=lambda r: (_PRIORITY[r.level], -r.id))
         if grids:
             finest = grids[-1]
             chain = self.chain(finest.id)
@@ -149,17 +148,20 @@ class GeoIndex:
     def locate_many(self, lons, lats) -> np.ndarray:
         """Finest grid id for each point (0 where none), vectorised: the bulk path."""
         self.ensure()
-        points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
-        result = np.zeros(len(points), dtype=np.int64)
-        pairs = self.leaf_tree.query(points, predicate="intersects")
+        lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+        result = self.cells.locate_many(lons, lats)
+        todo = np.flatnonzero(result < 0)
+        result[todo] = 0
+        if not len(todo):
+            return result
+        pairs = self.leaf_tree.query(shapely.points(lons[todo], lats[todo]), predicate="intersects")
         if pairs.shape[1] == 0:
             return result
         src, tree_idx = pairs
-        # Order by (point, priority) so the last hit per point is the finest.
-        order = np.lexsort((self.leaf_prio[tree_idx], src))
+        order = finest_order(src, tree_idx, self.leaf_ids, self.leaf_prio)
         src, tree_idx = src[order], tree_idx[order]
         last = np.r_[src[1:] != src[:-1], True]
-        result[src[last]] = self.leaf_ids[tree_idx[last]]
+        result[todo[src[last]]] = self.leaf_ids[tree_idx[last]]
         return result
 
 

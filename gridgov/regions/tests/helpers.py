@@ -1,4 +1,8 @@
-"""Small geometry builders for tests: a separate test district far from the demo one (lon 120, lat 30)."""
+"""Small geometry builders for tests: a separate test district beside the demo one.
+
+Tests write coordinates around (120, 30) for readability; ``square`` and ``at`` shift them to just east of the demo
+district (113.98, 22.60), so the spatial index stays compact.
+"""
 
 import datetime as dt
 
@@ -8,7 +12,15 @@ from gridgov.regions.services import RegionSpec
 D0 = dt.date(2024, 1, 1)
 
 
+DX, DY = 113.98 - 120.0, 22.60 - 30.0
+
+
+def at(x, y) -> tuple[float, float]:
+    return round(x + DX, 9), round(y + DY, 9)
+
+
 def square(x0, y0, x1, y1) -> dict:
+    (x0, y0), (x1, y1) = at(x0, y0), at(x1, y1)
     return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
 
 

@@ -23,11 +23,11 @@ def _feature(code, name, level, parent, geometry, **props):
 
 
 GOOD = _fc(
-    _feature("980000", "导入区", "district", None, square(121.0, 31.0, 121.02, 31.02)),
-    _feature("980000001", "导入街道", "street", "980000", square(121.0, 31.0, 121.02, 31.02)),
-    _feature("980000001001", "导入社区", "community", "980000001", square(121.0, 31.0, 121.02, 31.02)),
-    _feature("980000001001001", "一格", "grid", "980000001001", square(121.0, 31.0, 121.01, 31.02), households=350),
-    _feature("980000001001002", "二格", "grid", "980000001001", square(121.01, 31.0, 121.02, 31.02), households="410"),
+    _feature("980000", "导入区", "district", None, square(120.1, 30.1, 120.12, 30.12)),
+    _feature("980000001", "导入街道", "street", "980000", square(120.1, 30.1, 120.12, 30.12)),
+    _feature("980000001001", "导入社区", "community", "980000001", square(120.1, 30.1, 120.12, 30.12)),
+    _feature("980000001001001", "一格", "grid", "980000001001", square(120.1, 30.1, 120.11, 30.12), households=350),
+    _feature("980000001001002", "二格", "grid", "980000001001", square(120.11, 30.1, 120.12, 30.12), households="410"),
 )
 
 
@@ -44,13 +44,13 @@ def test_import_creates_the_tree_and_reimport_changes_nothing():
 def test_every_bad_feature_is_reported_and_nothing_is_loaded():
     bad = _fc(
         GOOD["features"][0],
-        _feature("980000001", "", "street", "980000", square(121.0, 31.0, 121.02, 31.02)),           # 1: no name
-        _feature("980000001001", "社区", "village", "980000001", square(121.0, 31.0, 121.02, 31.02)),  # 2: level
-        _feature("980000001001001", "一格", "grid", "999999999999", square(121.0, 31.0, 121.01, 31.02)),  # 3
+        _feature("980000001", "", "street", "980000", square(120.1, 30.1, 120.12, 30.12)),           # 1: no name
+        _feature("980000001001", "社区", "village", "980000001", square(120.1, 30.1, 120.12, 30.12)),  # 2: level
+        _feature("980000001001001", "一格", "grid", "999999999999", square(120.1, 30.1, 120.11, 30.12)),  # 3
         _feature("980000001001002", "二格", "grid", "980000001001", {"type": "Point", "coordinates": [121, 31]}),  # 4
-        _feature("980000001001003", "三格", "grid", "980000001001", square(121.0, 31.0, 121.01, 31.02),
+        _feature("980000001001003", "三格", "grid", "980000001001", square(120.1, 30.1, 120.11, 30.12),
                  households=-3),                                                                     # 5
-        _feature("980000", "重复", "district", None, square(121.0, 31.0, 121.02, 31.02)),            # 6: dup code
+        _feature("980000", "重复", "district", None, square(120.1, 30.1, 120.12, 30.12)),            # 6: dup code
         {"type": "Feature", "geometry": None, "properties": {"code": "980000001001004", "name": "x",
                                                               "level": "grid", "parent": "980000001001"}},  # 7
     )
@@ -118,7 +118,7 @@ def test_cli_import_reports_bad_features(tmp_path):
 
 def test_layer_import_refuses_a_merged_grid_that_splits_a_base_grid(as_user):
     territory_io.territory_import(actor=None, raw=json.dumps(GOOD))
-    fc = _fc({"type": "Feature", "geometry": square(121.0, 31.0, 121.015, 31.02),
+    fc = _fc({"type": "Feature", "geometry": square(120.1, 30.1, 120.115, 30.12),
               "properties": {"code": "IMP-1", "name": "跨格"}},
              {"type": "Feature", "geometry": None, "properties": {"code": "IMP-2", "name": "整格",
                                                                   "members": "980000001001002"}})

@@ -7,7 +7,7 @@ from gridgov.common.errors import ValidationFailed
 from gridgov.regions import services
 from gridgov.regions.index import geo_index
 from gridgov.regions.models import Layer, LayerGrid, LayerGridMember, Region
-from gridgov.regions.tests.helpers import build_test_tree, square
+from gridgov.regions.tests.helpers import at, build_test_tree, square
 
 pytestmark = pytest.mark.django_db
 
@@ -82,12 +82,12 @@ def test_locate_returns_finest_grid_ancestors_and_layers(tree):
     services.layer_grid_create(actor=None, layer=_merged(), code="T-DW6", name="综合",
                                member_codes=["990000001001001"])
     geo_index.invalidate()
-    located = geo_index.locate(120.005, 30.01)
+    located = geo_index.locate(*at(120.005, 30.01))
     assert located.finest.code == "990000001001001"
     assert [r.code for r in located.chain] == ["990000", "990000001", "990000001001", "990000001001001"]
     layer_codes = set(LayerGrid.objects.filter(pk__in=located.layer_grid_ids).values_list("code", flat=True))
     assert layer_codes == {"T-DW6"}
-    assert geo_index.locate(121.5, 31.5) is None
+    assert geo_index.locate(*at(121.5, 31.5)) is None
 
 
 def test_locate_prefers_special_over_micro_over_grid(db):
@@ -112,11 +112,12 @@ def test_bulk_locate_agrees_with_one_by_one(db):
 
 def test_index_follows_committed_changes(django_db_blocker, tree):
     west = tree["990000001001001"]
-    assert geo_index.locate_id(120.005, 30.01) == west.pk
+    assert geo_index.locate_id(*at(120.005, 30.01)) == west.pk
     services.region_update(actor=None, region=west, effective_date=west.valid_from.replace(year=2025),
                            geometry=square(120.0, 30.0, 120.004, 30.02))
     geo_index.invalidate()  # what the on-commit hook does after a real commit
-    assert geo_index.locate_id(120.005, 30.01) is None or geo_index.locate_id(120.005, 30.01) != west.pk
+    assert geo_index.locate_id(*at(120.005, 30.01)) is None  # the point now lies in nobody's grid (a gap)
+    assert geo_index.locate(*at(120.005, 30.01)).chain[-1].code == "990000001001"  # but in the community
 
 
 def test_locate_api_outside_and_bad_input(as_user):
@@ -133,3 +134,44 @@ def test_locate_api_outside_and_bad_input(as_user):
     assert bad.status_code == 422 and bad.json()["field"] == "lon"
     out_of_range = client.get("/api/v1/grids/locate?lon=200&lat=22.6")
     assert out_of_range.status_code == 422 and out_of_range.json()["field"] == "lon"
+
+
+def test_overlapping_grids_of_one_level_resolve_the_same_way_on_every_path(tree):
+    """Two special grids overlapping (bad data happens): every lookup path picks the lower id."""
+    first = services.region_create(actor=None, spec=_special("99000000100100151", 120.004, 120.008))
+    second = services.region_create(actor=None, spec=_special("99000000100100152", 120.006, 120.010))
+    geo_index.invalidate()
+    x, y = at(120.007, 30.005)  # inside both
+    winner = min(first.pk, second.pk)
+    assert geo_index.locate_id(x, y) == winner
+    assert geo_index.locate_many([x], [y]).tolist() == [winner]
+    assert geo_index.locate(x, y).finest.id == winner
+    assert {g.id for g in geo_index.locate(x, y).grids} >= {first.pk, second.pk}
+
+
+def _special(code, x0, x1):
+    from gridgov.regions.services import RegionSpec
+
+    return RegionSpec(code=code, name=code, level="special", parent_code="990000001001001", special_kind="school",
+                      geometry=square(x0, 30.004, x1, 30.006))
+
+
+def test_cell_table_agrees_with_a_plain_polygon_scan(db):
+    """Every answer of the fast path equals testing the point against every polygon (finest, lowest id)."""
+    import shapely
+
+    geo_index.ensure()
+    rng = np.random.default_rng(11)
+    w, s, e, n = shapely.total_bounds(geo_index.leaf_tree.geometries)
+    lons, lats = rng.uniform(w - 0.005, e + 0.005, 3000), rng.uniform(s - 0.005, n + 0.005, 3000)
+    geoms = geo_index.leaf_tree.geometries
+    expected = []
+    for x, y in zip(lons, lats):
+        hits = np.flatnonzero(shapely.intersects_xy(geoms, x, y))
+        if not len(hits):
+            expected.append(0)
+            continue
+        best = max(hits, key=lambda h: (geo_index.leaf_prio[h], -geo_index.leaf_ids[h]))
+        expected.append(int(geo_index.leaf_ids[best]))
+    assert [geo_index.locate_id(x, y) or 0 for x, y in zip(lons, lats)] == expected
+    assert geo_index.locate_many(lons, lats).tolist() == expected

@@ -5,7 +5,8 @@ import pytest
 from gridgov.regions import services
 from gridgov.regions.models import Region
 from gridgov.regions.services import RegionSpec
-from gridgov.regions.tests.helpers import build_test_tree, square
+from gridgov.regions.geometry import area_m2, load
+from gridgov.regions.tests.helpers import at, build_test_tree, square
 from gridgov.regions.validation import grid_validation_report
 
 pytestmark = pytest.mark.django_db
@@ -35,14 +36,14 @@ def test_overlap_gap_and_crossing_are_reported_with_the_grids_to_adjust():
     assert set(kinds) >= {"overlap", "gap", "outside_parent"}
     overlap = kinds["overlap"]
     assert overlap.codes == ["990000001001001", "990000001001002"]
-    assert overlap.area_m2 == pytest.approx(0.003 * 96_500 * 0.015 * 110_574, rel=0.05)
+    assert overlap.area_m2 == pytest.approx(area_m2(load(square(120.012, 30.005, 120.015, 30.02))), rel=0.02)
     crossing = kinds["outside_parent"]
     assert crossing.codes == ["990000001001002", "990000001001"]
-    assert crossing.area_m2 == pytest.approx(0.01 * 96_500 * 0.02 * 110_574, rel=0.05)
+    assert crossing.area_m2 == pytest.approx(area_m2(load(square(120.04, 30.0, 120.05, 30.02))), rel=0.02)
     gap = kinds["gap"]
     assert gap.codes == ["990000001001"]
-    assert gap.area_m2 == pytest.approx(0.012 * 96_500 * 0.005 * 110_574, rel=0.05)
-    assert gap.location[1] < 30.005
+    assert gap.area_m2 == pytest.approx(area_m2(load(square(120.0, 30.0, 120.012, 30.005))), rel=0.02)
+    assert gap.location[1] < at(120.0, 30.005)[1]
 
 
 def test_overlapping_siblings():
