@@ -15,7 +15,7 @@ from gridgov.accounts.scope import can_change_master_data, region_in_scope
 from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.masking import mask_phone
 from gridgov.regions import io, selectors, services
-from gridgov.regions.choices import Level, RegionStatus
+from gridgov.regions.choices import ChangeKind, Level, RegionStatus
 from gridgov.regions.index import geo_index
 from gridgov.regions.models import Region
 from gridgov.regions.services import RegionSpec
@@ -395,7 +395,7 @@ def region_history(request, region_id: int):
     for v in selectors.region_history(region):
         change = v.change
         related = []
-        if change is not None:
+        if change is not None and change.kind in (ChangeKind.SPLIT, ChangeKind.MERGE):  # what it became / came from
             related = sorted({r.code for r in list(change.sources.all()) + list(change.results.all())} - {v.code})
         out.append({
             "valid_from": v.valid_from, "valid_to": v.valid_to, "code": v.code, "name": v.name, "status": v.status,

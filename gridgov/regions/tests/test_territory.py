@@ -169,3 +169,13 @@ def test_demo_history_shows_the_split_on_the_right_dates():
     source = change.sources.get()
     assert source.status == "retired" and source.valid_to == SPLIT_DATE
     assert change.results.count() == 2
+
+
+def test_history_api_links_a_split_grid_to_its_parts(as_user):
+    change = GridChange.objects.get(kind="split")
+    source = change.sources.get()
+    history = as_user("sysadmin").get(f"/api/v1/regions/{source.pk}/history").json()
+    assert [h["change_kind"] for h in history] == ["import", "split"]
+    assert history[0]["related"] == []  # the initial bulk import does not list the whole district
+    assert history[1]["related"] == sorted(change.results.values_list("code", flat=True))
+    assert history[1]["status"] == "retired" and history[1]["reason"]

@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Serve the platform with gunicorn. --init migrates, collects static files and loads the demo if empty."
+    help = "Serve the platform with gunicorn (static files collected first). --init also migrates and loads the demo "\
+           "district into an empty database."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("GRIDGOV_HOST", "127.0.0.1"))
@@ -18,11 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--demo-scale", default=os.environ.get("GRIDGOV_DEMO_SCALE", "small"))
 
     def handle(self, *args, host, port, workers, threads, init, demo_scale, **options):
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        call_command("compilemessages_py", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)  # hashed names must match this code
         if init:
-            settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
             call_command("migrate", verbosity=0)
-            call_command("compilemessages_py", verbosity=0)
-            call_command("collectstatic", interactive=False, verbosity=0)
             from gridgov.regions.models import Region
 
             if Region.objects.exists():
