@@ -24,6 +24,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    """Pages render without the collected-static manifest (a build artefact a fresh checkout does not have)."""
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture(autouse=True)
 def _fresh_geo_index():
     geo_index.invalidate()
     yield

@@ -1,5 +1,6 @@
 """The HTTP API under /api/v1/: one NinjaAPI, routers from each app, errors in one clear shape."""
 
+from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -15,6 +16,7 @@ api = NinjaAPI(
     description="网格化服务管理平台 API。会话登录（浏览器）后调用；写操作需 CSRF 令牌。",
     auth=django_auth,
     urls_namespace="api",
+    docs_decorator=login_required,
 )
 
 

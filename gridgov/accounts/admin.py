@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.accounts.choices import Role
+from gridgov.accounts.choices import ADMIN_ROLES, Role
 from gridgov.accounts.models import Department, User
 from gridgov.web.admin_site import RoleAdminMixin
 
@@ -26,6 +26,19 @@ class UserAdmin(RoleAdminMixin, BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "full_name",
                                                                "role", "region", "department")}),)
     readonly_fields = ["last_login", "date_joined"]
+
+    # 三员分立: the security administrator manages staff accounts but can neither create nor change the
+    # accounts of the three administrators (those are provisioned with `gridgov createsuperuser`-style
+    # commands on the server), so no administrator can grant themselves another's powers.
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.role in ADMIN_ROLES:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            kwargs["choices"] = [(v, label) for v, label in Role.choices if v not in ADMIN_ROLES]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
 @admin.register(Department)

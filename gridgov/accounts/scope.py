@@ -97,14 +97,21 @@ def can_change_master_data(user) -> bool:
     return _is_staff_user(user) and user.role in MASTER_DATA_EDITORS
 
 
-def restrict_users(qs: QuerySet, user) -> QuerySet:
-    """Accounts visible to a user: administrators see all accounts; staff see colleagues inside their scope."""
-    if not _is_staff_user(user):
+def _directory_access(qs: QuerySet, user) -> QuerySet | None:
+    """Accounts and departments: the system and security administrators see all, the audit administrator (and
+    anyone not logged in) none; None means "decide by the user's scope"."""
+    if not _is_staff_user(user) or user.role == Role.AUDIT_ADMIN:
         return qs.none()
     if user.role in (Role.SYS_ADMIN, Role.SEC_ADMIN):
         return qs
-    if user.role == Role.AUDIT_ADMIN:
-        return qs.none()
+    return None
+
+
+def restrict_users(qs: QuerySet, user) -> QuerySet:
+    """Accounts visible to a user: administrators see all accounts; staff see colleagues inside their scope."""
+    decided = _directory_access(qs, user)
+    if decided is not None:
+        return decided
     paths = scope_paths(user, VIEW)
     if not paths:
         return qs.filter(pk=user.pk)
@@ -113,12 +120,9 @@ def restrict_users(qs: QuerySet, user) -> QuerySet:
 
 
 def restrict_departments(qs: QuerySet, user) -> QuerySet:
-    if not _is_staff_user(user):
-        return qs.none()
-    if user.role in (Role.SYS_ADMIN, Role.SEC_ADMIN):
-        return qs
-    if user.role == Role.AUDIT_ADMIN:
-        return qs.none()
+    decided = _directory_access(qs, user)
+    if decided is not None:
+        return decided
     if user.role == Role.DEPT_HANDLER:
         return qs.filter(pk=user.department_id)
     paths = scope_paths(user, VIEW)

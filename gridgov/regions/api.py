@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
-from gridgov.accounts.scope import can_change_master_data, region_in_scope
+from gridgov.accounts.scope import can_change_master_data, region_in_scope, scope_paths
 from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.masking import mask_phone
 from gridgov.regions import io, selectors, services
@@ -29,6 +29,13 @@ MAX_BULK_POINTS = 10_000
 def _require_editor(request):
     if not can_change_master_data(request.user):
         raise PermissionDenied(_("Only the system administrator may change the territory."))
+
+
+def _require_territory(request):
+    """Locate answers for any point of the district (grid names and codes are public on notice boards), but only
+    to accounts that work with the territory at all: not to the audit administrator."""
+    if scope_paths(request.user) == []:
+        raise PermissionDenied(_("Your role has no access to the territory."))
 
 
 # --- schemas -------------------------------------------------------------------------------------------------------
@@ -261,6 +268,7 @@ def _read_upload(file: UploadedFile | None, request) -> bytes:
 # --- locate --------------------------------------------------------------------------------------------------------
 @router.get("/grids/locate", response={200: LocateOut, 404: ErrorOut}, summary="Which grid is this point in")
 def locate(request, lon: float = Query(..., ge=-180, le=180), lat: float = Query(..., ge=-90, le=90)):
+    _require_territory(request)
     found = selectors.grid_locate(lon=lon, lat=lat)
     if found is None:
         return Status(404, {"code": "outside", "message": _("This point lies outside the district."), "field": "lon"})
@@ -274,6 +282,7 @@ def locate(request, lon: float = Query(..., ge=-180, le=180), lat: float = Query
 
 @router.post("/grids/locate", response=BulkLocateOut, summary="Locate many points at once")
 def locate_many(request, payload: BulkLocateIn):
+    _require_territory(request)
     for i, point in enumerate(payload.points):
         if len(point) != 2 or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
             raise ValidationFailed(_("Each point is [lon, lat] in degrees."), field=f"points.{i}")
@@ -363,7 +372,7 @@ def region_create(request, payload: RegionCreateIn):
     return Status(201, region)
 
 
-@router.get("/regions/{region_id}", response=RegionDetailOut, summary="One region with the people responsible")
+@router.get("/regions/{int:region_id}", response=RegionDetailOut, summary="One region with the people responsible")
 def region_detail(request, region_id: int):
     region = selectors.access_region(request.user, region_id)
     responsible = selectors.region_responsible(region)
@@ -381,14 +390,14 @@ def region_detail(request, region_id: int):
     return data
 
 
-@router.get("/regions/{region_id}/geometry", summary="One region's boundary as GeoJSON")
+@router.get("/regions/{int:region_id}/geometry", summary="One region's boundary as GeoJSON")
 def region_geometry(request, region_id: int):
     region = selectors.access_region(request.user, region_id)
     return {"type": "Feature", "id": region.pk, "geometry": region.geometry,
             "properties": {"code": region.code, "name": region.name, "level": region.level}}
 
 
-@router.get("/regions/{region_id}/history", response=list[VersionOut], summary="The region's history")
+@router.get("/regions/{int:region_id}/history", response=list[VersionOut], summary="The region's history")
 def region_history(request, region_id: int):
     region = selectors.access_region(request.user, region_id)
     out = []
@@ -408,14 +417,14 @@ def region_history(request, region_id: int):
     return out
 
 
-@router.patch("/regions/{region_id}", response=RegionOut, summary="Change a boundary or attributes from a date")
+@router.patch("/regions/{int:region_id}", response=RegionOut, summary="Change a boundary or attributes from a date")
 def region_change(request, region_id: int, payload: RegionChangeIn):
     _require_editor(request)
     region = selectors.access_region(request.user, region_id)
     return services.region_update(actor=request.user, region=region, **payload.dict())
 
 
-@router.post("/regions/{region_id}/split", response={201: list[RegionOut]}, summary="Split a grid")
+@router.post("/regions/{int:region_id}/split", response={201: list[RegionOut]}, summary="Split a grid")
 def region_split(request, region_id: int, payload: SplitIn):
     _require_editor(request)
     region = selectors.access_region(request.user, region_id)
@@ -443,7 +452,7 @@ def region_merge(request, payload: MergeIn):
     return Status(201, merged)
 
 
-@router.post("/regions/{region_id}/status", response=RegionOut, summary="Reserve, activate or retire")
+@router.post("/regions/{int:region_id}/status", response=RegionOut, summary="Reserve, activate or retire")
 def region_status(request, region_id: int, payload: StatusIn):
     _require_editor(request)
     region = selectors.access_region(request.user, region_id)

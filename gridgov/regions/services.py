@@ -460,9 +460,10 @@ def layer_grids_bulk_create(*, actor, layer: Layer, items: list[dict]) -> list[L
             geom, overlaps = _layer_grid_shape(layer, item, regions_by_code)
             clash = [rid for rid, share in overlaps if share >= WHOLE_SHARE and rid in taken]
             if clash:
+                codes = dict(Region.objects.filter(pk__in=clash).values_list("pk", "code"))
                 raise ValidationFailed(
                     _("These base grids already belong to another grid of this layer: %(list)s.")
-                    % {"list": "、".join(f"{geo_index.info[r].code}→{taken[r]}" for r in clash)},
+                    % {"list": "、".join(f"{codes[r]}→{taken[r]}" for r in clash)},
                     field="members", code="already_member",
                 )
         except ValidationFailed as exc:

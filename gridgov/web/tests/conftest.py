@@ -32,14 +32,12 @@ def browser():
 
 
 @pytest.fixture
-def demo_live_server(live_server, settings, transactional_db):
+def demo_live_server(live_server, transactional_db):
     """The live server over the demo district (transactional tests flush the database, so rebuild if needed)."""
     from gridgov.demo import demo_build
     from gridgov.regions.index import geo_index
     from gridgov.regions.models import Region
 
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     if not Region.objects.exists():
         demo_build(scale="small")
     geo_index.invalidate()
