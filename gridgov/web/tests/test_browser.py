@@ -30,6 +30,22 @@ def test_login_map_and_grid_details(demo_live_server, page_for):
     assert "地图" in page.locator("nav").inner_text()  # Chinese by default
     shot(page, "map-street-dispatcher")
 
+    # The territory between the demo's split (2025-03-01, one grid more) and its merge (2025-09-01).
+    import datetime as dt
+
+    from gridgov.accounts.models import User
+    from gridgov.regions.selectors import region_versions_as_of
+
+    dispatcher = User.objects.get(username="street_dispatcher")
+    then = region_versions_as_of(user=dispatcher, on=dt.date(2025, 6, 1)).count()
+    assert then == expected + 1  # the two merged grids were still two
+    page.fill("#as-of", "2025-06-01")
+    page.dispatch_event("#as-of", "change")
+    page.wait_for_function(f"document.getElementById('map').dataset.loaded === '{then}'", timeout=15000)
+    assert page.locator("#as-of-note").is_visible()
+    page.click("#as-of-clear")
+    page.wait_for_function(f"document.getElementById('map').dataset.loaded === '{expected}'", timeout=15000)
+
     # Click the middle of a grid: the side panel names it, its ancestors, layers and the people responsible.
     grid = Region.objects.subtree(street).filter(level="grid", status="active").exclude(
         children__level="micro").order_by("code").first()

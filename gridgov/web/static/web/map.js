@@ -32,7 +32,10 @@
     return String(s == null ? "" : s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
   }
 
+  let asOf = "";
+
   function loadLevel(spec) {
+    if (groups[spec.level]) map.removeLayer(groups[spec.level]);
     const group = L.geoJSON(null, {
       style: () => ({color: spec.color, weight: spec.weight, fillColor: spec.color, fillOpacity: spec.fill}),
       onEachFeature: (feature, layer) => {
@@ -43,7 +46,8 @@
     });
     groups[spec.level] = group;
     if (spec.on) group.addTo(map);
-    return api("/api/v1/regions/geojson?level=" + spec.level).then(fc => {
+    const when = asOf ? "&as_of=" + encodeURIComponent(asOf) : "";
+    return api("/api/v1/regions/geojson?level=" + spec.level + when).then(fc => {
       group.addData(fc);
       return fc.features.length;
     });
@@ -58,6 +62,8 @@
       ul.appendChild(li);
     });
     ul.addEventListener("change", e => {
+      const spec = LEVELS.find(l => l.level === e.target.dataset.level);
+      if (spec) spec.on = e.target.checked;  // remembered when the date changes and levels reload
       const g = groups[e.target.dataset.level];
       if (!g) return;
       e.target.checked ? g.addTo(map) : map.removeLayer(g);
@@ -142,6 +148,25 @@
     return false;
   }
 
+  function loadAll() {
+    el.dataset.loaded = "";
+    delete el.dataset.loaded;
+    return Promise.all(LEVELS.map(loadLevel)).then(counts => {
+      el.dataset.loaded = counts.reduce((a, b) => a + b, 0);
+      return counts;
+    });
+  }
+
+  function historyPicker() {
+    const input = document.getElementById("as-of");
+    const note = document.getElementById("as-of-note");
+    input.max = new Date().toISOString().slice(0, 10);
+    input.addEventListener("change", () => { asOf = input.value; note.hidden = !asOf; loadAll(); });
+    document.getElementById("as-of-clear").addEventListener("click", () => {
+      input.value = ""; asOf = ""; note.hidden = true; loadAll();
+    });
+  }
+
   map.on("click", e => showPlace(e.latlng.lat, e.latlng.lng));
   map.on("moveend", () => {
     const c = map.getCenter();
@@ -150,12 +175,12 @@
   if (!hashView()) map.setView([22.67, 113.85], 11);
   legend();
   search();
-  Promise.all(LEVELS.map(loadLevel)).then(counts => {
+  historyPicker();
+  loadAll().then(counts => {
     // Fit the whole visible area (a worker sees their grids, a street its subtree) unless a link chose a view.
     const bounds = L.latLngBounds([]);
     Object.values(groups).forEach(g => { if (g.getBounds && g.getBounds().isValid()) bounds.extend(g.getBounds()); });
     if (!fitted && bounds.isValid()) map.fitBounds(bounds, {padding: [10, 10]});
-    el.dataset.loaded = counts.reduce((a, b) => a + b, 0);
   }).catch(err => {
     el.dataset.loaded = "error";
     document.getElementById("place").innerHTML = `<p>${escapeHtml(err.message)}</p>`;
