@@ -180,7 +180,7 @@
     // Fit the whole visible area (a worker sees their grids, a street its subtree) unless a link chose a view.
     const bounds = L.latLngBounds([]);
     Object.values(groups).forEach(g => { if (g.getBounds && g.getBounds().isValid()) bounds.extend(g.getBounds()); });
-    if (!fitted && bounds.isValid()) map.fitBounds(bounds, {padding: [10, 10]});
+    if (!fitted && bounds.isValid()) map.fitBounds(bounds, {padding: [10, 10], animate: false});
   }).catch(err => {
     el.dataset.loaded = "error";
     document.getElementById("place").innerHTML = `<p>${escapeHtml(err.message)}</p>`;
