@@ -23,6 +23,45 @@ class GeoJSONImportForm(forms.Form):
     dry_run = forms.BooleanField(label=_("check only, load nothing"), required=False)
 
 
+class LayerImportForm(forms.Form):
+    layer = forms.ModelChoiceField(label=_("layer"), queryset=Layer.objects.exclude(kind="base"))
+    file = forms.FileField(label=_("GeoJSON file"))
+    dry_run = forms.BooleanField(label=_("check only, load nothing"), required=False)
+
+
+class GeoJSONImportMixin:
+    """An "import GeoJSON" page beside the change list: every bad feature listed, nothing half-loaded."""
+
+    import_form = GeoJSONImportForm
+    import_title = ""
+    import_help = ""
+
+    # Each admin using the mixin defines run_import(request, cleaned_data) -> io.ImportResult.
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [path("import/", self.admin_site.admin_view(self.import_view), name="%s_%s_import" % info)] + \
+            super().get_urls()
+
+    def import_view(self, request):
+        if not self.has_change_permission(request) and not self.has_add_permission(request):
+            return redirect("admin:index")
+        result = None
+        form = self.import_form(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = self.run_import(request, form.cleaned_data)
+            except ValidationFailed as exc:
+                form.add_error("file", str(exc.message))
+            else:
+                if not result.errors:
+                    messages.success(request, _("%(c)d created, %(u)d updated, %(n)d unchanged.") % {
+                        "c": len(result.created), "u": len(result.updated), "n": len(result.unchanged)})
+        context = {**self.admin_site.each_context(request), "form": form, "result": result,
+                   "opts": self.model._meta, "title": self.import_title, "import_help": self.import_help}
+        return render(request, "admin/regions/import.html", context)
+
+
 class RegionChangeForm(forms.ModelForm):
     effective_date = forms.DateField(label=_("effective date of this change"), initial=timezone.localdate,
                                      widget=forms.DateInput(attrs={"type": "date"}))
@@ -34,14 +73,18 @@ class RegionChangeForm(forms.ModelForm):
 
 
 @admin.register(Region)
-class RegionAdmin(RoleAdminMixin, admin.ModelAdmin):
+class RegionAdmin(GeoJSONImportMixin, RoleAdminMixin, admin.ModelAdmin):
     view_roles, edit_roles = READERS, MASTER
     list_display = ["code", "name", "level", "status", "households", "population", "valid_from"]
     list_filter = ["level", "status", "area_type"]
     search_fields = ["code", "name"]
     readonly_fields = ["code", "level", "parent", "status", "valid_from", "valid_to", "area_m2"]
-    change_list_template = "admin/regions/region/change_list.html"
+    change_list_template = "admin/regions/change_list_import.html"
     form = RegionChangeForm
+    import_title = _("Import regions from GeoJSON")
+    import_help = _("Properties per feature: code, name, level (district/street/community/grid/micro/special), "
+                    "parent (code), households, population, area_type, special_kind, villager_groups, status. "
+                    "A file with any bad feature loads nothing.")
 
     def has_add_permission(self, request, *args):
         return False  # regions are created by import or the API, which validate the tree
@@ -58,29 +101,9 @@ class RegionAdmin(RoleAdminMixin, admin.ModelAdmin):
         except ValidationFailed as exc:
             messages.error(request, f"{exc.field or ''} {exc.message}")
 
-    def get_urls(self):
-        return [path("import/", self.admin_site.admin_view(self.import_view), name="regions_region_import")] + \
-            super().get_urls()
-
-    def import_view(self, request):
-        if not self.has_change_permission(request):
-            return redirect("admin:index")
-        result = None
-        form = GeoJSONImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                result = io.territory_import(actor=request.user, raw=form.cleaned_data["file"].read(),
-                                             effective_date=form.cleaned_data["effective_date"],
-                                             dry_run=form.cleaned_data["dry_run"])
-            except ValidationFailed as exc:
-                form.add_error("file", str(exc.message))
-            else:
-                if not result.errors:
-                    messages.success(request, _("%(c)d created, %(u)d updated, %(n)d unchanged.") % {
-                        "c": len(result.created), "u": len(result.updated), "n": len(result.unchanged)})
-        context = {**self.admin_site.each_context(request), "form": form, "result": result,
-                   "opts": self.model._meta, "title": _("Import regions from GeoJSON")}
-        return render(request, "admin/regions/region/import.html", context)
+    def run_import(self, request, data):
+        return io.territory_import(actor=request.user, raw=data["file"].read(),
+                                   effective_date=data["effective_date"], dry_run=data["dry_run"])
 
 
 @admin.register(Layer)
@@ -90,11 +113,26 @@ class LayerAdmin(RoleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(LayerGrid)
-class LayerGridAdmin(RoleAdminMixin, admin.ModelAdmin):
-    view_roles, edit_roles = READERS | MASTER, set()
+class LayerGridAdmin(GeoJSONImportMixin, RoleAdminMixin, admin.ModelAdmin):
+    """Layer grids are read here and imported from GeoJSON (the import checks the 多网合一 rules)."""
+
+    view_roles, edit_roles = READERS, MASTER
     list_display = ["code", "name", "layer", "households", "population"]
     list_filter = ["layer"]
     search_fields = ["code", "name"]
+    readonly_fields = ["layer", "code", "name", "region", "households", "population", "geometry"]
+    change_list_template = "admin/regions/change_list_import.html"
+    import_form = LayerImportForm
+    import_title = _("Import layer grids from GeoJSON")
+    import_help = _("Properties per feature: code, name; for a merged layer either a boundary that follows base "
+                    "grids or members (base-grid codes). A file with any bad feature loads nothing.")
+
+    def has_add_permission(self, request, *args):
+        return False  # through the import, which validates the layer rules
+
+    def run_import(self, request, data):
+        return io.layer_import(actor=request.user, layer=data["layer"], raw=data["file"].read(),
+                               dry_run=data["dry_run"])
 
 
 @admin.register(GridChange)

@@ -65,3 +65,23 @@ def test_console_script_prints_help(capsys):
 
     main(["--help"])
     assert "gridgov serve" in capsys.readouterr().out
+
+
+def test_admin_layer_import_refuses_a_merged_grid_that_splits_a_base_grid(as_user):
+    from gridgov.regions import io as territory_io
+    from gridgov.regions.models import Layer, LayerGrid
+
+    territory_io.territory_import(actor=None, raw=json.dumps(GOOD))
+    merged = Layer.objects.get(code="duowang")
+    client = as_user("sysadmin")
+    assert client.get("/admin/regions/layergrid/import/").status_code == 200
+    splitting = _fc({"type": "Feature", "geometry": square(120.1, 30.1, 120.115, 30.12),
+                     "properties": {"code": "ADM-1", "name": "跨格"}})
+    page = client.post("/admin/regions/layergrid/import/", {"layer": merged.pk, "file": _upload(splitting)})
+    assert page.status_code == 200 and "980000001001002" in page.content.decode()
+    assert not LayerGrid.objects.filter(code="ADM-1").exists()
+    whole = _fc({"type": "Feature", "geometry": None,
+                 "properties": {"code": "ADM-2", "name": "整格", "members": ["980000001001001"]}})
+    client.post("/admin/regions/layergrid/import/", {"layer": merged.pk, "file": _upload(whole)})
+    assert LayerGrid.objects.get(code="ADM-2").memberships.get().region.code == "980000001001001"
+    assert as_user("secadmin").get("/admin/regions/layergrid/import/").status_code == 302
