@@ -107,91 +107,113 @@ def _same(region: Region, spec: RegionSpec) -> bool:
 
 
 def territory_import(*, actor, raw, effective_date: dt.date | None = None, dry_run: bool = False) -> ImportResult:
-    """Import base-layer regions. New codes are created; known codes get a boundary/attribute change."""
+    """Import base-layer regions. New codes are created; known codes get a boundary/attribute change.
+
+    Three passes: read every feature, check the tree (parents, levels), then write in one transaction. A problem
+    in any pass is reported per feature and nothing stays written; ``dry_run`` does the writing and rolls it back.
+    """
     features = parse_feature_collection(raw)
     effective_date = effective_date or timezone.localdate()
     result = ImportResult()
-    specs: list[tuple[int, RegionSpec]] = []
-    seen: dict[str, int] = {}
+    specs = _read_features(features, result)
+    existing = {r.code: r for r in Region.objects.filter(code__in=[s.code for _i, s in specs])
+                .select_related("parent")}
+    _check_tree(specs, existing, result)
+    if result.errors:
+        return result
+    try:
+        with transaction.atomic():
+            _write(actor, specs, existing, effective_date, result)
+            if dry_run:
+                raise _DryRun()
+    except _DryRun:
+        pass
+    except ValidationFailed as exc:
+        result.created, result.updated, result.unchanged = [], [], []
+        result.errors = exc.details
+        return result
+    if not dry_run:
+        audit_record(actor=actor, action="regions.import", object_type="regions.region",
+                     detail=result.as_dict() | {"errors": []})
+    return result
+
+
+class _DryRun(Exception):
+    """Raised inside the import transaction to roll a checked dry run back."""
+
+
+def _read_features(features, result: ImportResult) -> list[tuple[int, RegionSpec]]:
+    specs, seen = [], {}
     for index, feature in enumerate(features):
         try:
             spec = _feature_spec(feature)
             if spec.code in seen:
                 raise ValidationFailed(_("The code %(code)s also appears in feature %(other)d.")
                                        % {"code": spec.code, "other": seen[spec.code]}, field="code")
-            seen[spec.code] = index
-            specs.append((index, spec))
         except ValidationFailed as exc:
-            result.errors.append(_error(index, feature, exc))
-    existing = {r.code: r for r in Region.objects.filter(code__in=[s.code for _i, s in specs])}
-    new_specs = [(i, s) for i, s in specs if s.code not in existing]
-    # Parents must exist already or come in this file, with a level that fits.
-    known_levels = dict(Region.objects.filter(code__in={s.parent_code for _i, s in specs if s.parent_code})
-                        .values_list("code", "level"))
-    known_levels.update({s.code: s.level for _i, s in specs})
+            result.errors.append(_error(index, spec_code(feature), exc))
+            continue
+        seen[spec.code] = index
+        specs.append((index, spec))
+    return specs
+
+
+def _check_tree(specs, existing: dict[str, Region], result: ImportResult) -> None:
+    """Known codes keep their place in the tree; new ones need a parent in the database or in the file."""
+    parents = set(Region.objects.filter(code__in={s.parent_code for _i, s in specs if s.parent_code})
+                  .values_list("code", flat=True)) | {s.code for _i, s in specs}
     for index, spec in specs:
-        if spec.code in existing:
-            region = existing[spec.code]
+        region = existing.get(spec.code)
+        if region is not None:
             if region.level != spec.level or (region.parent.code if region.parent else None) != spec.parent_code:
-                result.errors.append(_error(index, features[index], ValidationFailed(
+                result.errors.append(_error(index, spec.code, ValidationFailed(
                     _("%(code)s exists with another level or parent; moving regions is not done by import.")
                     % {"code": spec.code}, field="parent")))
-        elif spec.parent_code and spec.parent_code not in known_levels:
-            result.errors.append(_error(index, features[index], ValidationFailed(
+        elif spec.parent_code and spec.parent_code not in parents:
+            result.errors.append(_error(index, spec.code, ValidationFailed(
                 _("No region has the code %(code)s.") % {"code": spec.parent_code}, field="parent")))
-    if result.errors:
-        return result
-    try:
-        with transaction.atomic():
-            if new_specs:
-                services.regions_bulk_create(actor=actor, specs=[s for _i, s in new_specs],
-                                             valid_from=effective_date, reason=_("GeoJSON import"))
-                result.created = [s.code for _i, s in new_specs]
-            for index, spec in specs:
-                if spec.code not in existing:
-                    continue
-                region = existing[spec.code]
-                if _same(region, spec):
-                    result.unchanged.append(spec.code)
-                    continue
-                try:
-                    services.region_update(actor=actor, region=region, effective_date=effective_date,
-                                           reason=_("GeoJSON import"), geometry=spec.geometry, name=spec.name,
-                                           households=spec.households, population=spec.population,
-                                           villager_groups=spec.villager_groups)
-                except ValidationFailed as exc:
-                    result.errors.append(_error(index, features[index], exc))
-                    continue
-                result.updated.append(spec.code)
-            if result.errors:
-                raise _Rollback()
-            if dry_run:
-                raise _Rollback()
-    except _Rollback:
-        if result.errors:
-            result.created, result.updated = [], []
-    except ValidationFailed as exc:
-        # regions_bulk_create lists each bad spec by code; map them back to feature indexes.
-        by_code = {s.code: i for i, s in specs}
-        for detail in exc.details or [{"code": None, "field": exc.field, "message": str(exc.message)}]:
-            index = by_code.get(detail.get("code"), -1)
-            result.errors.append({"index": index, "code": detail.get("code"), "field": detail.get("field"),
-                                  "message": detail.get("message")})
-        result.created = []
-    if not dry_run and not result.errors:
-        audit_record(actor=actor, action="regions.import", object_type="regions.region",
-                     detail=result.as_dict() | {"errors": []})
-    return result
 
 
-class _Rollback(Exception):
-    pass
+def _write(actor, specs, existing: dict[str, Region], effective_date: dt.date, result: ImportResult) -> None:
+    """Create the new regions and change the known ones; raise ValidationFailed listing every feature refused."""
+    index_of = {s.code: i for i, s in specs}
+    new = [s for _i, s in specs if s.code not in existing]
+    if new:
+        try:
+            services.regions_bulk_create(actor=actor, specs=new, valid_from=effective_date,
+                                         reason=_("GeoJSON import"))
+        except ValidationFailed as exc:
+            raise ValidationFailed(exc.message, details=[
+                {**d, "index": index_of.get(d.get("code"), -1)} for d in exc.details]) from exc
+        result.created = [s.code for s in new]
+    errors = []
+    for index, spec in specs:
+        region = existing.get(spec.code)
+        if region is None:
+            continue
+        if _same(region, spec):
+            result.unchanged.append(spec.code)
+            continue
+        try:
+            services.region_update(actor=actor, region=region, effective_date=effective_date,
+                                   reason=_("GeoJSON import"), geometry=spec.geometry, name=spec.name,
+                                   households=spec.households, population=spec.population,
+                                   villager_groups=spec.villager_groups)
+        except ValidationFailed as exc:
+            errors.append(_error(index, spec.code, exc))
+            continue
+        result.updated.append(spec.code)
+    if errors:
+        raise ValidationFailed(_("%(n)d features are invalid; nothing was imported.") % {"n": len(errors)},
+                               details=errors)
 
 
-def _error(index: int, feature, exc: ValidationFailed) -> dict:
-    code = None
-    if isinstance(feature, dict) and isinstance(feature.get("properties"), dict):
-        code = feature["properties"].get("code")
+def spec_code(feature) -> str | None:
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    return props.get("code") if isinstance(props, dict) else None
+
+
+def _error(index: int, code, exc: ValidationFailed) -> dict:
     return {"index": index, "code": code, "field": exc.field, "message": str(exc.message)}
 
 
@@ -219,8 +241,8 @@ def layer_import(*, actor, layer: Layer, raw, dry_run: bool = False) -> ImportRe
         with transaction.atomic():
             services.layer_grids_bulk_create(actor=actor, layer=layer, items=items)
             if dry_run:
-                raise _Rollback()
-    except _Rollback:
+                raise _DryRun()
+    except _DryRun:
         pass
     except ValidationFailed as exc:
         for detail in exc.details or [{"index": 0, "code": items[0]["code"], "field": exc.field,

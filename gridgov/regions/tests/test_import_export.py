@@ -140,3 +140,18 @@ def test_api_import_upload(as_user):
     export = client.get("/api/v1/regions/export?root=980000")
     assert export.status_code == 200
     assert len(export.json()["features"]) == 5
+
+
+def test_a_refused_change_rolls_back_the_new_regions_of_the_same_file():
+    import datetime as dt
+
+    territory_io.territory_import(actor=None, raw=json.dumps(GOOD), effective_date=dt.date(2025, 1, 1))
+    changed = json.loads(json.dumps(GOOD))
+    changed["features"][3]["properties"]["households"] = 999  # dated before its current state: refused
+    changed["features"].append(_feature("980000001001003", "三格", "grid", "980000001001",
+                                        square(120.1, 30.1, 120.105, 30.105)))
+    result = territory_io.territory_import(actor=None, raw=json.dumps(changed), effective_date=dt.date(2024, 6, 1))
+    assert [(e["index"], e["code"], e["field"]) for e in result.errors] == [(3, "980000001001001", "effective_date")]
+    assert result.created == [] and result.updated == []
+    assert not Region.objects.filter(code="980000001001003").exists()
+    assert Region.objects.get(code="980000001001001").households == 350
