@@ -37,6 +37,19 @@ def _fresh_geo_index():
     geo_index.invalidate()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """In-process caches are cleared on commit, which rolled-back tests never do: clear them around each test."""
+    from gridgov.common.calendar import clear_cache
+    from gridgov.events.routing import directory
+
+    clear_cache()
+    directory.invalidate()
+    yield
+    clear_cache()
+    directory.invalidate()
+
+
 def login_client(username: str) -> Client:
     client = Client()
     if username != "anonymous":

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "gridgov.common",
     "gridgov.regions",
     "gridgov.accounts",
+    "gridgov.events",
     "gridgov.web",
 ]
 
@@ -157,6 +158,15 @@ GRIDGOV_DISTRICT_NAME = env_str("GRIDGOV_DISTRICT_NAME", "") or ""
 GRIDGOV_URBAN_HOUSEHOLDS_MIN = env_int("GRIDGOV_URBAN_HOUSEHOLDS_MIN", 300)
 GRIDGOV_URBAN_HOUSEHOLDS_MAX = env_int("GRIDGOV_URBAN_HOUSEHOLDS_MAX", 500)
 GRIDGOV_RURAL_HOUSEHOLDS_MAX = env_int("GRIDGOV_RURAL_HOUSEHOLDS_MAX", 200)
+# Office hours for working-hour deadlines (docs/calendar.md): comma-separated HH:MM-HH:MM periods in TIME_ZONE,
+# ascending and not overlapping; parsed strictly by gridgov.common.calendar at start-up.
+GRIDGOV_OFFICE_HOURS = env_str("GRIDGOV_OFFICE_HOURS", "09:00-12:00,13:30-17:30") or ""
+
+# Events: a report of the same subclass within this radius and time window is linked to the first one.
+GRIDGOV_DUPLICATE_RADIUS_M = env_int("GRIDGOV_DUPLICATE_RADIUS_M", 50)
+GRIDGOV_DUPLICATE_WINDOW_HOURS = env_int("GRIDGOV_DUPLICATE_WINDOW_HOURS", 24)
+# A running case is "about to expire" once less than this share of its time limit is left.
+GRIDGOV_WARN_SHARE = env_int("GRIDGOV_WARN_PERCENT", 20) / 100
 
 NINJA_PAGINATION_PER_PAGE = 50
 

@@ -21,6 +21,7 @@ from shapely.ops import split as split_geometry
 from gridgov.accounts.choices import DepartmentKind, Employment, Role
 from gridgov.accounts.models import Department, User
 from gridgov.common.errors import ValidationFailed
+from gridgov.events.taxonomy import taxonomy_seed
 from gridgov.regions import services as region_services
 from gridgov.regions.choices import AreaType, Level, LayerKind, RegionStatus, SpecialKind
 from gridgov.regions.geometry import load, to_geojson
@@ -430,5 +431,6 @@ def demo_build(*, scale: str = "small", seed: int = 2026, progress=None) -> list
         builder.write_layers()
         builder.write_departments()
         builder.write_accounts()
+        taxonomy_seed()
     geo_index.invalidate()
     return demo_personas()

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -39,3 +40,58 @@ class AuditLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type}:{self.object_id}"
+
+
+class CalendarDay(TimeStampedModel):
+    """An administrator's entry in the working-time calendar: a public holiday or a swapped weekend workday (调休).
+
+    It overrides the bundled ``chinese_calendar`` data for that date and is how later years' State Council schedules
+    are entered (gridgov.common.calendar, docs/calendar.md).
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("public holiday")
+        WORKDAY = "workday", _("swapped workday")
+
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=64, blank=True, help_text=_("e.g. Spring Festival"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["date"], name="calendarday_unique_date"),
+            models.CheckConstraint(condition=models.Q(kind__in=["holiday", "workday"]), name="calendarday_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".rstrip()
+
+
+class CalendarYear(TimeStampedModel):
+    """A year whose official holiday schedule has been entered as CalendarDay rows (``published``): deadlines that
+    fall in it are then exact rather than estimated from Monday–Friday."""
+
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+    )
+    published = models.BooleanField(
+        _("schedule entered"), default=False,
+        help_text=_("Tick once every public holiday and swapped workday of the year has been entered."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True, help_text=_("e.g. the State Council notice"))
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+        constraints = [
+            models.UniqueConstraint(fields=["year"], name="calendaryear_unique_year"),
+            models.CheckConstraint(condition=models.Q(year__gte=2000, year__lte=2100), name="calendaryear_year_range"),
+        ]
+
+    def __str__(self):
+        return str(self.year)

@@ -1,0 +1,202 @@
+"""Events API: photos, intake (idempotent), queues, one case, and one endpoint for every workflow move."""
+
+import datetime as dt
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
+from pydantic import Field
+
+from gridgov.accounts.choices import Role
+from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
+from gridgov.common.images import image_filename, process_image
+from gridgov.common.masking import mask_phone
+from gridgov.events import selectors, services
+from gridgov.events.choices import Channel, PhotoKind
+from gridgov.events.idempotency import run_idempotent
+from gridgov.events.models import Event, Photo
+from gridgov.events.workflow import ACTIONS, allowed_actions
+
+router = Router(tags=["events"])
+REPORTING_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER}
+DISPATCHER_CHANNELS = {Channel.DISPATCHER, Channel.POLICE_110, Channel.LEADER, Channel.HOTLINE}
+
+
+class PhotoOut(Schema):
+    id: int
+    kind: str
+    url: str
+    thumbnail_url: str
+    taken_at: dt.datetime | None
+    lon: float | None
+    lat: float | None
+
+
+class EventIn(Schema):
+    category: str = Field(..., description="Subclass or item code, e.g. 0301")
+    description: str = Field(..., min_length=1, max_length=2000)
+    lon: float = Field(..., ge=-180, le=180)
+    lat: float = Field(..., ge=-90, le=90)
+    address: str = Field("", max_length=200)
+    occurred_at: dt.datetime | None = None
+    photos: list[int] = Field(default_factory=list, max_length=9, description="Ids from POST /photos")
+    after_photos: list[int] = Field(default_factory=list, max_length=9,
+                                    description="For a case solved on the spot: photos after the fix")
+    self_resolved: bool = False
+    channel: Channel = Field(Channel.WORKER, description="Dispatchers: dispatcher, police_110, leader, hotline")
+    reporter_name: str = Field("", max_length=64)
+    reporter_phone: str = Field("", max_length=32)
+    external_id: str = Field("", max_length=64)
+
+
+class ActionIn(Schema):
+    version: int | None = Field(None, description="The version you saw; a stale one gets 409")
+    reason: str = Field("", max_length=500)
+    lead_department: int | None = None
+    joint_departments: list[int] = Field(default_factory=list)
+    reject_reason: str | None = None
+    satisfaction: str | None = None
+    comment: str = Field("", max_length=500)
+    amount: float | None = Field(None, description="Extension in the category's time unit")
+    photos: list[int] = Field(default_factory=list, max_length=9)
+
+
+def _photo_out(photo: Photo) -> dict:
+    return {"id": photo.pk, "kind": photo.kind, "url": default_storage.url(photo.file),
+            "thumbnail_url": default_storage.url(photo.thumbnail), "taken_at": photo.taken_at,
+            "lon": photo.lon, "lat": photo.lat}
+
+
+def event_out(event: Event, user) -> dict:
+    return {
+        "id": event.pk, "number": event.number, "status": event.status, "status_label": event.get_status_display(),
+        "version": event.version, "category": {"code": event.category.code, "name": event.category.name},
+        "description": event.description, "address": event.address, "lon": event.lon, "lat": event.lat,
+        "grid": {"id": event.grid_id, "code": event.grid.code, "name": event.grid.name} if event.grid_id else None,
+        "channel": event.channel, "channel_label": event.get_channel_display(),
+        "reported_at": event.reported_at, "deadline": event.deadline, "deadline_estimated": event.deadline_estimated,
+        "overdue": selectors.is_overdue(event), "expiring": selectors.is_expiring(event),
+        "lead_department": ({"id": event.lead_department_id, "name": event.lead_department.name}
+                            if event.lead_department_id else None),
+        "auto_dispatched": event.auto_dispatched, "manual_reason": event.manual_reason,
+        "duplicate_of": event.duplicate_of.number if event.duplicate_of_id else None,
+        "self_resolved": event.self_resolved, "supervised": event.supervised, "satisfaction": event.satisfaction,
+        "reporter_name": event.reporter_name, "reporter_phone": mask_phone(event.reporter_phone),
+        "allowed_actions": [{"action": a, "label": str(ACTIONS[a].label)}
+                            for a in allowed_actions(event.status, getattr(user, "role", None))],
+    }
+
+
+def _attach_photos(*, user, event: Event, ids: list[int], kind: str, transition=None) -> int:
+    if not ids:
+        return 0
+    photos = list(Photo.objects.filter(pk__in=ids, uploaded_by=user, event__isnull=True))
+    if len(photos) != len(set(ids)):
+        raise ValidationFailed(_("Unknown photos, or photos already used: upload them again."), field="photos")
+    Photo.objects.filter(pk__in=[p.pk for p in photos]).update(event=event, kind=kind, transition=transition)
+    return len(photos)
+
+
+def _check_photos(user, ids: list[int]) -> None:
+    if ids and Photo.objects.filter(pk__in=ids, uploaded_by=user, event__isnull=True).count() != len(set(ids)):
+        raise ValidationFailed(_("Unknown photos, or photos already used: upload them again."), field="photos")
+
+
+@router.post("/photos", response={201: PhotoOut}, summary="Upload a photo (then name it in a report or a move)")
+def photo_upload(request, file: UploadedFile = File(...)):
+    if request.user.role not in REPORTING_ROLES | {Role.DEPT_HANDLER}:
+        raise PermissionDenied(_("Your role does not upload case photos."))
+    image = process_image(file.read())
+    name = image_filename(image.sha256)
+    stored = default_storage.save(name, ContentFile(image.content))
+    thumb = default_storage.save(name.replace(".jpg", ".thumb.jpg"), ContentFile(image.thumbnail))
+    photo = Photo.objects.create(kind=PhotoKind.REPORT, file=stored, thumbnail=thumb, sha256=image.sha256,
+                                 width=image.width, height=image.height, taken_at=image.taken_at, lon=image.lon,
+                                 lat=image.lat, uploaded_by=request.user)
+    return Status(201, _photo_out(photo))
+
+
+@router.post("/events", response={201: dict, 200: dict}, summary="Report a case (send an Idempotency-Key)")
+def event_create(request, payload: EventIn):
+    user = request.user
+    if user.role not in REPORTING_ROLES:
+        raise PermissionDenied(_("Your role does not report cases."))
+    if payload.channel != Channel.WORKER and (user.role != Role.DISPATCHER or payload.channel not in
+                                              DISPATCHER_CHANNELS):
+        raise PermissionDenied(_("Only a dispatcher enters cases from other channels."))
+
+    def create():
+        _check_photos(user, payload.photos + payload.after_photos)
+        report = services.Report(
+            category_code=payload.category, description=payload.description, lon=payload.lon, lat=payload.lat,
+            channel=payload.channel, address=payload.address, occurred_at=payload.occurred_at,
+            reporter_name=payload.reporter_name, reporter_phone=payload.reporter_phone,
+            external_id=payload.external_id, self_resolved=payload.self_resolved,
+            photo_count=len(payload.photos) + len(payload.after_photos))
+        event = services.event_report(actor=user, report=report)
+        _attach_photos(user=user, event=event, ids=payload.photos,
+                       kind=PhotoKind.BEFORE if payload.self_resolved else PhotoKind.REPORT)
+        _attach_photos(user=user, event=event, ids=payload.after_photos, kind=PhotoKind.AFTER)
+        return 201, _json(event_out(event, user))
+
+    status, body = run_idempotent(owner=f"user:{user.pk}", key=request.headers.get("Idempotency-Key"),
+                                  payload=payload.model_dump(mode="json"), create=create)
+    return Status(status, body)
+
+
+def _json(data: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in data.items()}
+
+
+@router.get("/events", response=list[dict], summary="Cases visible to you, by queue")
+@paginate(PageNumberPagination, page_size=50)
+def event_list(request, queue: str | None = None, status: str | None = None, category: str | None = None,
+               q: str | None = None):
+    return [_json(event_out(e, request.user))
+            for e in selectors.event_list(user=request.user, queue=queue, status=status, category=category, q=q)]
+
+
+@router.get("/events/queues", summary="How many cases wait in each queue")
+def event_queues(request):
+    return selectors.queue_counts(user=request.user)
+
+
+@router.get("/events/{int:event_id}", summary="One case with its timeline and photos")
+def event_detail(request, event_id: int):
+    event = selectors.access_event(request.user, event_id)
+    body = _json(event_out(event, request.user))
+    body["departments"] = [{"id": a.department_id, "name": a.department.name, "lead": a.is_lead}
+                           for a in event.assignments.filter(active=True).select_related("department")]
+    body["timeline"] = [{"action": t.action, "from": t.from_status, "to": t.to_status, "actor": t.actor_name,
+                         "at": t.at.isoformat(), "reason": t.reason, "data": t.data}
+                        for t in event.transitions.all()]
+    body["photos"] = [_photo_out(p) for p in event.photos.all()]
+    return body
+
+
+@router.post("/events/{int:event_id}/actions/{action}", summary="Move a case (409 if someone moved it first)")
+def event_action(request, event_id: int, action: str, payload: ActionIn):
+    data = payload.model_dump(exclude={"version", "reason", "photos"}, exclude_none=True)
+    _check_photos(request.user, payload.photos)
+    data["photo_count"] = len(payload.photos)
+    event = services.event_transition(actor=request.user, event_id=event_id, action=action,
+                                      version=payload.version, reason=payload.reason, data=data)
+    if payload.photos:
+        kind = PhotoKind.VERIFY if action in ("verify", "rework") else PhotoKind.AFTER
+        _attach_photos(user=request.user, event=event, ids=payload.photos, kind=kind,
+                       transition=event.transitions.last())
+    return _json(event_out(selectors.access_event(request.user, event.pk), request.user))
+
+
+@router.get("/categories", summary="The event taxonomy (classes, subclasses, items)")
+def category_list(request):
+    return [{"code": c.code, "name": c.name, "level": c.level, "parent": c.parent.code if c.parent_id else None,
+             "kind": c.kind, "case_type": c.case_type, "time_limit": float(c.time_limit), "time_unit": c.time_unit,
+             "photo_required_report": c.photo_required_report, "photo_required_close": c.photo_required_close,
+             "closing_standard": c.closing_standard} for c in selectors.category_tree()]
+
+
+__all__ = ["router", "NotFound"]

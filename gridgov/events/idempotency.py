@@ -1,0 +1,51 @@
+"""Idempotent creates: the same Idempotency-Key replays the stored answer; the same key with another body is a 422;
+concurrent duplicates produce exactly one row (the key row is written in the create's own transaction, so a second
+request with the key waits for the first and then replays it)."""
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from gridgov.common.errors import ValidationFailed
+from gridgov.events.models import IdempotencyKey
+
+MAX_KEY = 128
+
+
+def request_hash(payload) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+
+
+def run_idempotent(*, owner: str, key: str | None, payload, create: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
+    if not key:
+        return create()
+    if len(key) > MAX_KEY:
+        raise ValidationFailed(_("The Idempotency-Key is longer than %(n)d characters.") % {"n": MAX_KEY},
+                               field="Idempotency-Key")
+    digest = request_hash(payload)
+    stored = IdempotencyKey.objects.filter(owner=owner, key=key).first()
+    if stored is not None:
+        return _replay(stored, digest)
+    try:
+        with transaction.atomic():
+            row = IdempotencyKey.objects.create(owner=owner, key=key, request_hash=digest, status_code=0,
+                                                response={})
+            status, body = create()  # a refused request rolls its key back too: a corrected retry may succeed
+            row.status_code, row.response = status, body
+            row.save(update_fields=["status_code", "response"])
+            return status, body
+    except IntegrityError:
+        stored = IdempotencyKey.objects.filter(owner=owner, key=key).first()
+        if stored is None:
+            raise
+        return _replay(stored, digest)
+
+
+def _replay(stored: IdempotencyKey, digest: str) -> tuple[int, dict]:
+    if stored.request_hash != digest:
+        raise ValidationFailed(_("This Idempotency-Key was already used for a different request."),
+                               field="Idempotency-Key", code="idempotency_mismatch")
+    return stored.status_code, stored.response
