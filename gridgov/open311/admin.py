@@ -1,0 +1,28 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.accounts.choices import Role
+from gridgov.common.audit import audit_record, client_ip
+from gridgov.open311.models import Open311Client
+from gridgov.web.admin_site import RoleAdminMixin
+
+
+@admin.register(Open311Client)
+class Open311ClientAdmin(RoleAdminMixin, admin.ModelAdmin):
+    """Open311 clients: the system administrator adds them (the key is shown once) and switches them off."""
+
+    view_roles, edit_roles = set(), {Role.SYS_ADMIN}
+    list_display = ["name", "is_active", "created"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    fields = ["name", "is_active", "created"]
+    readonly_fields = ["created"]
+
+    def save_model(self, request, obj, form, change):
+        key = None if change else obj.new_key()
+        super().save_model(request, obj, form, change)
+        audit_record(actor=request.user, action="open311.client_add" if key else "open311.client_change", obj=obj,
+                     ip=client_ip(request), detail={"name": obj.name, "is_active": obj.is_active})
+        if key:
+            messages.warning(request, _("The api_key of %(name)s is %(key)s. Copy it now: it is stored only as a "
+                                        "hash and cannot be shown again.") % {"name": obj.name, "key": key})
