@@ -1,0 +1,76 @@
+"""`gridgov worker`: deliver outbox messages (notifications, 12345 callbacks) until stopped. Run one or more per
+machine, on as many machines as you like: claims never overlap (docs/outbox.md)."""
+
+import signal
+import threading
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections, connection
+
+from gridgov.common.outbox import HANDLERS, default_worker_id, outbox_deliver_once
+
+
+class Command(BaseCommand):
+    help = "Deliver outbox messages: claim due ones, run their handlers, retry failures with backoff."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Deliver one batch, then exit.")
+        parser.add_argument("--max-seconds", type=float, default=None, help="Exit after this many seconds.")
+        parser.add_argument("--batch", type=int, default=settings.GRIDGOV_OUTBOX_BATCH)
+        parser.add_argument("--lease", type=float, default=settings.GRIDGOV_OUTBOX_LEASE_SECONDS,
+                            help="Seconds a claimed message stays with this worker before others may take it.")
+        parser.add_argument("--idle-sleep", type=float, default=1.0, help="Seconds to wait when nothing is due.")
+        parser.add_argument("--worker-id", default="", help="Name in claimed_by (default host:pid).")
+
+    def handle(self, *args, once, max_seconds, batch, lease, idle_sleep, worker_id, **options):
+        worker_id = worker_id or default_worker_id()
+        stop = threading.Event()
+        restore = self._on_signals(stop)
+        ends = time.monotonic() + max_seconds if max_seconds is not None else None
+        self.stdout.write(f"worker {worker_id}: started, topics: {', '.join(sorted(HANDLERS)) or '-'}")
+        try:
+            while not stop.is_set():
+                if ends is not None and time.monotonic() >= ends:
+                    break
+                if not connection.in_atomic_block:  # a long-lived process: drop broken or expired connections
+                    close_old_connections()
+                try:
+                    outcome = outbox_deliver_once(worker_id=worker_id, handlers=HANDLERS, batch=batch,
+                                                  lease_seconds=lease, stop=stop.is_set)
+                except DatabaseError as exc:  # the database is restarting or unreachable: wait, then go on
+                    if once or connection.in_atomic_block:
+                        raise
+                    self.stderr.write(f"worker {worker_id}: database unavailable ({type(exc).__name__}), retrying")
+                    connection.close()
+                    stop.wait(self._pause(max(idle_sleep, 5.0), ends))
+                    continue
+                if outcome.claimed:
+                    self.stdout.write(f"worker {worker_id}: claimed {outcome.claimed}, delivered {outcome.delivered}, "
+                                      f"failed {outcome.failed}, skipped {outcome.skipped}")
+                if once:
+                    break
+                if outcome.claimed < batch:  # drained: wait a little (a full batch means more may be due)
+                    stop.wait(self._pause(idle_sleep, ends))
+        finally:
+            restore()
+        self.stdout.write(f"worker {worker_id}: stopped")
+
+    @staticmethod
+    def _pause(seconds: float, ends: float | None) -> float:
+        return seconds if ends is None else max(0.0, min(seconds, ends - time.monotonic()))
+
+    def _on_signals(self, stop: threading.Event):
+        """SIGTERM / SIGINT: finish the message in hand, release the rest of the batch, exit."""
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+        for sig in previous:
+            signal.signal(sig, lambda *_: stop.set())
+
+        def restore():
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+        return restore
