@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "gridgov.regions",
     "gridgov.accounts",
     "gridgov.events",
+    "gridgov.open311",
     "gridgov.web",
 ]
 
@@ -167,6 +168,26 @@ GRIDGOV_DUPLICATE_RADIUS_M = env_int("GRIDGOV_DUPLICATE_RADIUS_M", 50)
 GRIDGOV_DUPLICATE_WINDOW_HOURS = env_int("GRIDGOV_DUPLICATE_WINDOW_HOURS", 24)
 # A running case is "about to expire" once less than this share of its time limit is left.
 GRIDGOV_WARN_SHARE = env_int("GRIDGOV_WARN_PERCENT", 20) / 100
+
+# Open311 GeoReport v2 (docs/open311.md): the jurisdiction_id this endpoint serves, and the category classes whose
+# cases are never published (矛盾纠纷, 重点人员: their reports are about people).
+GRIDGOV_OPEN311_JURISDICTION = env_str("GRIDGOV_OPEN311_JURISDICTION", "440306.gridgov") or "440306.gridgov"
+GRIDGOV_OPEN311_HIDDEN_CLASSES = env_list("GRIDGOV_OPEN311_HIDDEN_CLASSES", ["04", "05"])
+
+# Outbox (docs/outbox.md): a worker's lease on a claimed message, and the retry backoff after a failure.
+GRIDGOV_OUTBOX_LEASE_SECONDS = env_int("GRIDGOV_OUTBOX_LEASE_SECONDS", 60)
+GRIDGOV_OUTBOX_BATCH = env_int("GRIDGOV_OUTBOX_BATCH", 50)
+GRIDGOV_OUTBOX_BACKOFF_BASE_SECONDS = env_int("GRIDGOV_OUTBOX_BACKOFF_BASE_SECONDS", 10)
+GRIDGOV_OUTBOX_BACKOFF_MAX_SECONDS = env_int("GRIDGOV_OUTBOX_BACKOFF_MAX_SECONDS", 3600)
+# Notifications: dotted path of the sender class (gridgov.common.notify); the default only logs, masked.
+GRIDGOV_NOTIFY_SENDER = env_str("GRIDGOV_NOTIFY_SENDER", "gridgov.common.notify.LoggingSender") or ""
+GRIDGOV_WECOM_WEBHOOK_URL = env_str("GRIDGOV_WECOM_WEBHOOK_URL", "") or ""  # for WeComWebhookSender (a secret)
+# 12345 hotline (docs/hotline-12345.md): allowed clock skew of signed pushes; timeout of result callbacks.
+GRIDGOV_HOTLINE_MAX_SKEW_SECONDS = env_int("GRIDGOV_HOTLINE_MAX_SKEW_SECONDS", 300)
+GRIDGOV_HOTLINE_CALLBACK_TIMEOUT_SECONDS = env_int("GRIDGOV_HOTLINE_CALLBACK_TIMEOUT_SECONDS", 10)
+
+# Citizens reporting through a grid's QR code: reports per hour from one address.
+GRIDGOV_CITIZEN_REPORTS_PER_HOUR = env_int("GRIDGOV_CITIZEN_REPORTS_PER_HOUR", 10)
 
 NINJA_PAGINATION_PER_PAGE = 50
 

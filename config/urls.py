@@ -8,7 +8,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("open311/v2/", include("gridgov.open311.urls")),
     path("", include("gridgov.accounts.urls")),
+    path("", include("gridgov.events.urls")),
     path("", include("gridgov.web.urls")),
 ]
 if settings.DEBUG:

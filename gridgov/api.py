@@ -47,8 +47,12 @@ def _http_error(request, exc: HttpError):
 
 from gridgov.accounts.api import router as accounts_router  # noqa: E402
 from gridgov.events.api import router as events_router  # noqa: E402
+from gridgov.events.hotline import router as hotline_router  # noqa: E402
+from gridgov.events.indicators_api import router as indicators_router  # noqa: E402
 from gridgov.regions.api import router as regions_router  # noqa: E402
 
 api.add_router("", regions_router)
 api.add_router("", accounts_router)
 api.add_router("", events_router)
+api.add_router("", hotline_router)
+api.add_router("", indicators_router)

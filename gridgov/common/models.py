@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -95,3 +96,34 @@ class CalendarYear(TimeStampedModel):
 
     def __str__(self):
         return str(self.year)
+
+
+class OutboxMessage(models.Model):
+    """A side effect to carry out after a change committed (gridgov.common.outbox, docs/outbox.md).
+
+    Written in the same transaction as the change, so it exists if and only if the change committed; claimed by one
+    worker at a time with a lease, delivered at least once, retried with exponential backoff.
+    """
+
+    topic = models.CharField(_("topic"), max_length=64)
+    payload = models.JSONField(_("payload"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    available_at = models.DateTimeField(_("due at"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=128, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["available_at", "id"]
+        indexes = [
+            models.Index(fields=["available_at", "id"], condition=models.Q(delivered_at__isnull=True),
+                         name="outbox_pending_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.topic} #{self.pk}"

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -65,8 +66,8 @@ class ActionIn(Schema):
 
 
 def _photo_out(photo: Photo) -> dict:
-    return {"id": photo.pk, "kind": photo.kind, "url": default_storage.url(photo.file),
-            "thumbnail_url": default_storage.url(photo.thumbnail), "taken_at": photo.taken_at,
+    return {"id": photo.pk, "kind": photo.kind, "url": reverse("events:photo", args=[photo.pk, "full"]),
+            "thumbnail_url": reverse("events:photo", args=[photo.pk, "thumb"]), "taken_at": photo.taken_at,
             "lon": photo.lon, "lat": photo.lat}
 
 

@@ -6,3 +6,6 @@ class EventsConfig(AppConfig):
     name = "gridgov.events"
     label = "events"
     verbose_name = _("Events")
+
+    def ready(self):
+        from gridgov.events import notifications  # noqa: F401  (registers the events' outbox handlers)

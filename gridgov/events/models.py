@@ -129,6 +129,8 @@ class Event(TimeStampedModel):
     extension_count = models.PositiveSmallIntegerField(_("extension count"), default=0)
     satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices, blank=True)
     satisfaction_comment = models.CharField(_("satisfaction comment"), max_length=500, blank=True)
+    citizen_token = models.CharField(_("citizen's tracking token"), max_length=64, null=True, blank=True,
+                                     unique=True, editable=False)
 
     objects = EventQuerySet.as_manager()
 
@@ -228,3 +230,41 @@ class IdempotencyKey(models.Model):
     class Meta:
         verbose_name = _("idempotency key")
         constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_unique_owner_key")]
+
+
+class HotlineClient(TimeStampedModel):
+    """A 12345 hotline system allowed to push work orders (gridgov.events.hotline, docs/hotline-12345.md).
+
+    The secret is stored as given: verifying an HMAC needs it. Only system administrators may see this table.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    client_id = models.CharField(_("client id"), max_length=64, unique=True)
+    secret = models.CharField(_("shared secret"), max_length=128,
+                              help_text=_("Used to sign pushes and callbacks (HMAC-SHA256); at least 32 characters."))
+    callback_url = models.URLField(_("callback URL"), max_length=300, blank=True,
+                                   help_text=_("Where results are posted; empty for no callbacks."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("12345 hotline client")
+        verbose_name_plural = _("12345 hotline clients")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class HotlineOrder(models.Model):
+    """Which hotline client pushed which case: results are called back to that client."""
+
+    event = models.OneToOneField(Event, verbose_name=_("event"), on_delete=models.CASCADE,
+                                 related_name="hotline_order")
+    client = models.ForeignKey(HotlineClient, verbose_name=_("12345 hotline client"), on_delete=models.PROTECT,
+                               related_name="orders")
+    order_no = models.CharField(_("work-order number"), max_length=64, unique=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("12345 work order")
+        verbose_name_plural = _("12345 work orders")

@@ -12,6 +12,8 @@ CASE_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DIS
 
 
 def restrict_events(qs: QuerySet, user, action: str = "view") -> QuerySet:
+    if getattr(user, "role", None) == "citizen":  # citizen.CitizenActor: their own case only
+        return qs.filter(pk=user.event_id)
     if user is None or not user.is_authenticated or not user.is_active:
         return qs.none()
     if user.role == Role.DEPT_HANDLER:

@@ -4,12 +4,16 @@ are derived from the stored deadline and warning time in the query, never from t
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.common.errors import NotFound
 from gridgov.events.choices import RUNNING, Status
 from gridgov.events.models import Category, Event
 
 QUEUES = {
+    "mine": lambda now: Q(pk__in=[]),  # replaced per user in event_list (cases I reported)
+    "to_sign": lambda now: Q(status=Status.DISPATCHED),
+    "handling": lambda now: Q(status=Status.HANDLING),
     "to_accept": lambda now: Q(status=Status.REPORTED),
     "to_dispatch": lambda now: Q(status__in=[Status.ACCEPTED, Status.REGISTERED]),
     "returned": lambda now: Q(status=Status.RETURNED),
@@ -31,7 +35,7 @@ def event_list(*, user, queue: str | None = None, status: str | None = None, cat
             from gridgov.common.errors import ValidationFailed
 
             raise ValidationFailed(_("Unknown queue %(queue)s.") % {"queue": queue}, field="queue")
-        qs = qs.filter(QUEUES[queue](timezone.now()))
+        qs = qs.filter(Q(reporter=user) if queue == "mine" else QUEUES[queue](timezone.now()))
     if status:
         qs = qs.filter(status=status)
     if category:
@@ -41,10 +45,36 @@ def event_list(*, user, queue: str | None = None, status: str | None = None, cat
     return qs.order_by("deadline", "-reported_at") if queue in ("expiring", "overdue") else qs
 
 
+# The queues each role works from, in tab order (the workbench, the department inbox, the worker's list).
+ROLE_QUEUES = {
+    "dispatcher": ["to_accept", "to_dispatch", "returned", "expiring", "overdue", "supervised", "to_rate", "open"],
+    "community_staff": ["to_accept", "to_dispatch", "returned", "expiring", "overdue", "to_verify", "open"],
+    "dept_handler": ["to_sign", "handling", "expiring", "overdue", "supervised"],
+    "grid_worker": ["to_verify", "mine", "open"],
+    "grid_leader": ["to_verify", "mine", "open"],
+    "leader": ["open", "expiring", "overdue", "supervised"],
+}
+QUEUE_LABELS = {
+    "to_accept": gettext_lazy("To accept"), "to_dispatch": gettext_lazy("To dispatch"),
+    "returned": gettext_lazy("Returned"), "expiring": gettext_lazy("About to expire"),
+    "overdue": gettext_lazy("Overdue"), "supervised": gettext_lazy("Under supervision"),
+    "to_rate": gettext_lazy("To rate"), "open": gettext_lazy("All open"), "to_sign": gettext_lazy("To sign for"),
+    "handling": gettext_lazy("Being handled"), "to_verify": gettext_lazy("To verify"),
+    "mine": gettext_lazy("Reported by me"),
+}
+
+
 def queue_counts(*, user) -> dict[str, int]:
-    base = Event.objects.restrict(user)
+    """Counts of the user's queues in one query (conditional aggregates)."""
+    from django.db.models import Count
+
     now = timezone.now()
-    return {name: base.filter(cond(now)).count() for name, cond in QUEUES.items() if name != "open"}
+    names = ROLE_QUEUES.get(getattr(user, "role", ""), [])
+    conditions = {name: (Q(reporter=user) if name == "mine" else QUEUES[name](now)) for name in names}
+    if not conditions:
+        return {}
+    return Event.objects.restrict(user).aggregate(**{name: Count("pk", filter=cond)
+                                                     for name, cond in conditions.items()})
 
 
 def access_event(user, event_id: int) -> Event:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from gridgov.common.audit import audit_record
 from gridgov.common.calendar import deadline_after
 from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gridgov.events import notifications  # outbox: notices and 12345 callbacks (gridgov/events/notifications.py)
 from gridgov.events.choices import Channel, RejectReason, Satisfaction, Status
 from gridgov.events.models import Assignment, Category, Event, Transition
 from gridgov.events.routing import route_event
@@ -51,8 +52,11 @@ def _actor_name(actor) -> str:
 
 def _record(event: Event, *, action: str, from_status: str, actor, reason: str = "", data=None) -> Transition:
     real = actor if getattr(actor, "is_authenticated", False) else None
-    return Transition.objects.create(event=event, action=action, from_status=from_status, to_status=event.status,
-                                     actor=real, actor_name=_actor_name(actor), reason=reason, data=data or {})
+    transition = Transition.objects.create(event=event, action=action, from_status=from_status,
+                                           to_status=event.status, actor=real, actor_name=_actor_name(actor),
+                                           reason=reason, data=data or {})
+    notifications.enqueue_hotline_callback(event, transition)  # outbox: 12345 result callback (hotline cases only)
+    return transition
 
 
 def _distance_m(lon1, lat1, lon2, lat2) -> float:
@@ -172,6 +176,7 @@ def _dispatch(event: Event, *, lead_id: int, joint_ids: list[int], now: dt.datet
     Assignment.objects.filter(event=event, active=True).update(active=False)
     Assignment.objects.bulk_create([Assignment(event=event, department_id=lead_id, is_lead=True)] +
                                    [Assignment(event=event, department_id=d) for d in joint_ids if d != lead_id])
+    notifications.enqueue_assigned(event, [lead_id, *joint_ids])  # outbox: notify the departments' handlers
 
 
 # --- the gatekeeper ------------------------------------------------------------------------------------------------
@@ -302,6 +307,7 @@ def _effect_approve_extension(event, *, data, **kw):
 
 def _effect_supervise(event, **kw):
     event.supervised = True
+    notifications.enqueue_supervised(event)  # outbox: notify the lead department's handlers
 
 
 ESCALATION = ["community", "street", "district"]  # 小事不出村、大事不出镇、矛盾不上交

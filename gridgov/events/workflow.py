@@ -10,6 +10,7 @@ from gridgov.accounts.choices import Role
 from gridgov.events.choices import Status as S
 
 SYSTEM = "system"  # automatic steps at intake (auto-dispatch, duplicate linking)
+CITIZEN = "citizen"  # a citizen acting on their own case through its private link
 DISPATCHING = frozenset({Role.DISPATCHER, Role.COMMUNITY_STAFF})  # 小事不出村: villages dispatch their own
 HANDLING = frozenset({Role.DEPT_HANDLER})
 VERIFYING = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER})
@@ -36,7 +37,8 @@ ACTIONS: dict[str, Move] = {
     "feedback": Move(frozenset({S.DISPATCHED, S.HANDLING}), S.HANDLED, HANDLING, _("report the result")),
     "verify": Move(frozenset({S.HANDLED}), S.CLOSED, VERIFYING, _("verify and close")),
     "rework": Move(frozenset({S.HANDLED}), S.HANDLING, VERIFYING, _("send back for rework")),
-    "rate": Move(frozenset({S.CLOSED}), S.RATED, DISPATCHING | {Role.GRID_WORKER}, _("record satisfaction")),
+    "rate": Move(frozenset({S.CLOSED}), S.RATED, DISPATCHING | {Role.GRID_WORKER, CITIZEN},
+                 _("record satisfaction")),
     "archive": Move(frozenset({S.CLOSED, S.RATED}), S.ARCHIVED, DISPATCHING, _("archive")),
     "cancel": Move(OPEN, S.CANCELLED, DISPATCHING, _("cancel")),
     "request_extension": Move(frozenset({S.DISPATCHED, S.HANDLING}), None, HANDLING, _("request an extension")),

@@ -52,6 +52,10 @@ class GeoIndex:
     def invalidate(self):
         self._built = False
 
+    def recheck(self):
+        """Compare the database's fingerprint on the next use (one query) instead of waiting CHECK_INTERVAL."""
+        self._checked_at = 0.0
+
     def _current_fingerprint(self):
         from gridgov.regions.models import LayerGrid, Region
 

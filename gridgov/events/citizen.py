@@ -1,0 +1,110 @@
+"""The citizen channel: a QR code on each grid's notice board leads to a public report form. Anonymous reports are
+allowed; contact details stay inside the handling chain; submissions are rate-limited per address; the citizen
+gets a private link to follow the case and rate the outcome (through the same gatekeeper as everyone)."""
+
+import io
+import secrets
+from dataclasses import dataclass
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gridgov.common.errors import ValidationFailed
+from gridgov.common.images import image_filename, process_image
+from gridgov.events.choices import Channel, PhotoKind
+from gridgov.events.models import Category, Event, Photo
+from gridgov.events.services import Report, event_report, event_transition
+
+# Classes citizens do not file themselves (key persons are sensitive; grid staff report them).
+CITIZEN_HIDDEN_CLASSES = {"05"}
+MAX_PHOTOS = 3
+
+
+@dataclass
+class CitizenActor:
+    """Who acts when a citizen rates their own case: scoped to that one case, allowed only the citizen's moves."""
+
+    event_id: int
+    role: str = "citizen"
+    username: str = "citizen"
+    pk: None = None
+    department_id: None = None
+    is_active: bool = True
+    is_authenticated: bool = False
+
+
+def citizen_categories() -> list[Category]:
+    return [c for c in Category.objects.filter(is_active=True).select_related("parent").order_by("sort_order", "code")
+            if not (c.parent_id and c.parent.code in CITIZEN_HIDDEN_CLASSES) and c.code not in CITIZEN_HIDDEN_CLASSES]
+
+
+def qr_svg(url: str) -> str:
+    """An SVG QR code (no image libraries, prints sharp on any notice board)."""
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
+    buf = io.BytesIO()
+    image.save(buf)
+    return buf.getvalue().decode()
+
+
+def rate_limit(ip: str | None) -> None:
+    """At most GRIDGOV_CITIZEN_REPORTS_PER_HOUR reports an hour from one address (shared cache when configured)."""
+    limit = settings.GRIDGOV_CITIZEN_REPORTS_PER_HOUR
+    key = f"citizen-reports:{ip or 'unknown'}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    if count > limit:
+        raise ValidationFailed(_("Too many reports from your connection; please try again in an hour or call "
+                                 "12345."), field="rate", code="rate_limited")
+
+
+def citizen_report(*, grid, category_code: str, description: str, lon: float | None, lat: float | None,
+                   name: str = "", phone: str = "", photos: list[bytes] = ()) -> Event:
+    """Take a citizen's report; the point defaults to the grid whose QR code was scanned."""
+    if category_code not in {c.code for c in citizen_categories() if c.fileable}:
+        raise ValidationFailed(_("Choose what kind of problem it is."), field="category")
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationFailed(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, field="photos")
+    processed = [process_image(data) for data in photos]  # refuses non-images and oversized files, with reasons
+    if lon is None or lat is None:
+        lon, lat = grid.centroid_lon, grid.centroid_lat
+    phone = phone.strip()
+    if phone and not (phone.replace("-", "").isdigit() and 7 <= len(phone.replace("-", "")) <= 13):
+        raise ValidationFailed(_("Enter a phone number with digits only, or leave it empty."), field="phone")
+    with transaction.atomic():
+        event = event_report(actor=None, report=Report(
+            category_code=category_code, description=description, lon=lon, lat=lat, channel=Channel.CITIZEN,
+            reporter_name=name.strip(), reporter_phone=phone, photo_count=len(processed)))
+        event.citizen_token = secrets.token_urlsafe(24)
+        Event.objects.filter(pk=event.pk).update(citizen_token=event.citizen_token)
+        for image in processed:
+            name_on_disk = image_filename(image.sha256)
+            stored = default_storage.save(name_on_disk, ContentFile(image.content))
+            thumb = default_storage.save(name_on_disk.replace(".jpg", ".thumb.jpg"), ContentFile(image.thumbnail))
+            Photo.objects.create(event=event, kind=PhotoKind.REPORT, file=stored, thumbnail=thumb,
+                                 sha256=image.sha256, width=image.width, height=image.height,
+                                 taken_at=image.taken_at, lon=image.lon, lat=image.lat)
+    return event
+
+
+def citizen_case(token: str) -> Event | None:
+    if not token or len(token) > 64:
+        return None
+    return Event.objects.select_related("category", "grid").filter(citizen_token=token).first()
+
+
+def citizen_rate(*, token: str, satisfaction: str, comment: str = "") -> Event:
+    event = citizen_case(token)
+    if event is None:
+        raise ValidationFailed(_("This link is not valid."), field="token")
+    return event_transition(actor=CitizenActor(event_id=event.pk), event_id=event.pk, action="rate", version=None,
+                            data={"satisfaction": satisfaction, "comment": comment})

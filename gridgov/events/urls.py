@@ -1,0 +1,15 @@
+from django.urls import path
+
+from gridgov.events import views
+
+app_name = "events"
+urlpatterns = [
+    path("cases/", views.case_list, name="list"),
+    path("cases/new/", views.report_form, name="report"),
+    path("cases/<int:event_id>/", views.case_detail, name="detail"),
+    path("cases/photos/<int:photo_id>/<str:variant>/", views.photo_file, name="photo"),
+    path("regions/<int:region_id>/notice/", views.grid_notice, name="notice"),
+    path("q/thanks/", views.citizen_thanks, name="citizen-thanks"),
+    path("q/track/<str:token>/", views.citizen_track, name="citizen-track"),
+    path("q/<str:code>/", views.citizen_form, name="citizen-form"),
+]

@@ -1,0 +1,175 @@
+"""Case pages: the list by queue (dispatcher workbench, department inbox, worker's list), one case, the report form.
+Moves are made through the API (one gatekeeper); the pages only render."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from gridgov.accounts.models import Department
+from gridgov.common.errors import NotFound
+from gridgov.events import selectors
+from gridgov.events.api import REPORTING_ROLES
+from gridgov.events.choices import Satisfaction
+from gridgov.events.workflow import ACTIONS, allowed_actions
+
+
+def _page(request, template, context, status=200):
+    context["nav"] = "events"
+    response = render(request, template, context, status=status)
+    response["Cache-Control"] = "no-store"  # reporters' names and phones appear on case pages
+    return response
+
+
+@login_required
+def case_list(request):
+    queues = selectors.ROLE_QUEUES.get(request.user.role, [])
+    queue = request.GET.get("queue") or (queues[0] if queues else "")
+    if queue not in queues:
+        queue = queues[0] if queues else ""
+    counts = selectors.queue_counts(user=request.user)
+    events = selectors.event_list(user=request.user, queue=queue or None, q=request.GET.get("q") or None)
+    page = Paginator(events, 30).get_page(request.GET.get("page"))
+    tabs = [(name, selectors.QUEUE_LABELS[name], counts.get(name, 0)) for name in queues]
+    markers = [{"id": e.pk, "number": e.number, "lon": e.lon, "lat": e.lat, "category": e.category.name,
+                "overdue": selectors.is_overdue(e)} for e in page]
+    context = {"tabs": tabs, "queue": queue, "page": page, "q": request.GET.get("q", ""), "markers": markers,
+               "can_report": request.user.role in REPORTING_ROLES, "now": selectors.timezone.now()}
+    return _page(request, "events/list.html", context)
+
+
+@login_required
+def case_detail(request, event_id: int):
+    try:
+        event = selectors.access_event(request.user, event_id)
+    except NotFound:
+        return _page(request, "web/not_found.html", {}, status=404)
+    actions = [(a, ACTIONS[a].label) for a in allowed_actions(event.status, request.user.role)]
+    departments = []
+    if any(a == "dispatch" for a, _label in actions):
+        departments = Department.objects.filter(is_active=True).order_by("region__code", "code")
+    context = {
+        "event": event, "actions": actions, "departments": departments,
+        "assignments": event.assignments.filter(active=True).select_related("department"),
+        "timeline": event.transitions.all(), "photos": event.photos.all(),
+        "overdue": selectors.is_overdue(event), "expiring": selectors.is_expiring(event),
+        "satisfactions": Satisfaction.choices,
+    }
+    return _page(request, "events/detail.html", context)
+
+
+@login_required
+def photo_file(request, photo_id: int, variant: str):
+    """A case photo, only for someone who may see the case; served as bytes that never execute."""
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse, Http404
+
+    from gridgov.events.models import Event, Photo
+
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    visible = photo.uploaded_by_id == request.user.pk if photo.event_id is None else \
+        Event.objects.restrict(request.user).filter(pk=photo.event_id).exists()
+    if not visible:
+        raise Http404
+    name = photo.thumbnail if variant == "thumb" else photo.file
+    response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def report_form(request):
+    if request.user.role not in REPORTING_ROLES:
+        return _page(request, "web/not_found.html", {}, status=404)
+    from gridgov.accounts.choices import Role
+    from gridgov.events.api import DISPATCHER_CHANNELS
+    from gridgov.events.choices import Channel
+
+    dispatcher = request.user.role == Role.DISPATCHER
+    channels = [(c.value, c.label) for c in Channel if c in DISPATCHER_CHANNELS]
+    return _page(request, "events/report.html", {"categories": selectors.category_tree(), "dispatcher": dispatcher,
+                                                 "channels": channels})
+
+
+# --- the citizen channel (public pages, no login) ------------------------------------------------------------------
+def _public(request, template, context, status=200):
+    response = render(request, template, context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def citizen_form(request, code: str):
+    from django.shortcuts import redirect
+
+    from gridgov.common.audit import client_ip
+    from gridgov.common.errors import ValidationFailed
+    from gridgov.events import citizen
+    from gridgov.regions.models import Region
+
+    grid = Region.objects.filter(code=code, level__in=["grid", "micro", "special"]).exclude(status="retired").first()
+    if grid is None:
+        return _public(request, "events/citizen_gone.html", {}, status=404)
+    context = {"grid": grid, "categories": citizen.citizen_categories(), "values": request.POST}
+    if request.method == "POST":
+        if request.POST.get("website"):  # a honeypot no person fills in
+            return redirect("events:citizen-thanks")
+        try:
+            citizen.rate_limit(client_ip(request))
+            lon, lat = _float(request.POST.get("lon")), _float(request.POST.get("lat"))
+            event = citizen.citizen_report(
+                grid=grid, category_code=request.POST.get("category", ""),
+                description=request.POST.get("description", ""), lon=lon, lat=lat,
+                name=request.POST.get("name", ""), phone=request.POST.get("phone", ""),
+                photos=[f.read() for f in request.FILES.getlist("photos")][:citizen.MAX_PHOTOS + 1])
+        except ValidationFailed as exc:
+            context["error"] = exc
+            return _public(request, "events/citizen_form.html", context, status=422)
+        return redirect("events:citizen-track", token=event.citizen_token)
+    return _public(request, "events/citizen_form.html", context)
+
+
+def _float(value):
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def citizen_thanks(request):
+    return _public(request, "events/citizen_track.html", {"event": None})
+
+
+def citizen_track(request, token: str):
+    from gridgov.common.errors import DomainError
+    from gridgov.events import citizen
+
+    event = citizen.citizen_case(token)
+    if event is None:
+        return _public(request, "events/citizen_gone.html", {}, status=404)
+    context = {"event": event, "satisfactions": Satisfaction.choices, "can_rate": event.status == "closed"}
+    if request.method == "POST" and context["can_rate"]:
+        try:
+            event = citizen.citizen_rate(token=token, satisfaction=request.POST.get("satisfaction", ""),
+                                         comment=request.POST.get("comment", ""))
+            context.update(event=event, can_rate=False, rated=True)
+        except DomainError as exc:
+            context["error"] = exc
+    return _public(request, "events/citizen_track.html", context)
+
+
+@login_required
+def grid_notice(request, region_id: int):
+    """A printable notice for the grid's board: who serves it and the QR code citizens scan to report."""
+    from gridgov.events.citizen import qr_svg
+    from gridgov.regions.selectors import access_region, region_responsible
+
+    try:
+        grid = access_region(request.user, region_id)
+    except NotFound:
+        return _page(request, "web/not_found.html", {}, status=404)
+    url = request.build_absolute_uri(f"/q/{grid.code}/")
+    context = {"grid": grid, "url": url, "qr": qr_svg(url), "responsible": region_responsible(grid)}
+    return _page(request, "events/notice.html", context)
