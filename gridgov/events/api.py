@@ -23,6 +23,7 @@ from gridgov.events.workflow import ACTIONS, allowed_actions
 
 router = Router(tags=["events"])
 REPORTING_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER}
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 DISPATCHER_CHANNELS = {Channel.DISPATCHER, Channel.POLICE_110, Channel.LEADER, Channel.HOTLINE}
 
 
@@ -110,7 +111,10 @@ def _check_photos(user, ids: list[int]) -> None:
 def photo_upload(request, file: UploadedFile = File(...)):
     if request.user.role not in REPORTING_ROLES | {Role.DEPT_HANDLER}:
         raise PermissionDenied(_("Your role does not upload case photos."))
-    image = process_image(file.read())
+    if file.size > MAX_PHOTO_BYTES:  # refuse before reading it into memory
+        raise ValidationFailed(_("The file is larger than %(mb)d MB.") % {"mb": MAX_PHOTO_BYTES // 2**20},
+                               field="photo", code="file_too_large")
+    image = process_image(file.read(), max_bytes=MAX_PHOTO_BYTES)
     name = image_filename(image.sha256)
     stored = default_storage.save(name, ContentFile(image.content))
     thumb = default_storage.save(name.replace(".jpg", ".thumb.jpg"), ContentFile(image.thumbnail))

@@ -96,6 +96,19 @@ def citizen_report(*, grid, category_code: str, description: str, lon: float | N
     return event
 
 
+def read_uploads(files) -> list[bytes]:
+    """The uploaded photos' bytes, refusing too many or too large ones before reading them into memory."""
+    from gridgov.events.api import MAX_PHOTO_BYTES
+
+    if len(files) > MAX_PHOTOS:
+        raise ValidationFailed(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, field="photos")
+    for f in files:
+        if f.size > MAX_PHOTO_BYTES:
+            raise ValidationFailed(_("The file is larger than %(mb)d MB.") % {"mb": MAX_PHOTO_BYTES // 2**20},
+                                   field="photos")
+    return [f.read() for f in files]
+
+
 def citizen_case(token: str) -> Event | None:
     if not token or len(token) > 64:
         return None

@@ -123,7 +123,7 @@ def citizen_form(request, code: str):
                 grid=grid, category_code=request.POST.get("category", ""),
                 description=request.POST.get("description", ""), lon=lon, lat=lat,
                 name=request.POST.get("name", ""), phone=request.POST.get("phone", ""),
-                photos=[f.read() for f in request.FILES.getlist("photos")][:citizen.MAX_PHOTOS + 1])
+                photos=citizen.read_uploads(request.FILES.getlist("photos")))
         except ValidationFailed as exc:
             context["error"] = exc
             return _public(request, "events/citizen_form.html", context, status=422)

@@ -104,3 +104,14 @@ def test_notice_board_page_has_a_qr_code_and_is_scoped(grid_a, as_user):
     body = page.content.decode()
     assert page.status_code == 200 and "<svg" in body and f"/q/{grid_a.code}/" in body
     assert as_user("worker_b").get(f"/regions/{grid_a.pk}/notice/").status_code == 404
+
+
+def test_too_many_or_too_large_photos_are_refused_before_reading(grid_a, settings):
+    from gridgov.events import api
+
+    client = Client()
+    photos = [SimpleUploadedFile(f"{i}.jpg", jpeg(), "image/jpeg") for i in range(4)]
+    assert _post(client, grid_a, photos=photos).status_code == 422
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8" + b"0" * (api.MAX_PHOTO_BYTES + 1), "image/jpeg")
+    response = _post(client, grid_a, photos=big)
+    assert response.status_code == 422 and "10" in response.content.decode()
