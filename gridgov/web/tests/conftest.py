@@ -70,5 +70,6 @@ def login(page, base_url, username, password="gridgov-demo-2026"):
 
 
 def shot(page, name):
+    page.wait_for_load_state("networkidle")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))

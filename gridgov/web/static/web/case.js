@@ -10,6 +10,14 @@
     const at = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)];
     L.circleMarker(at, {radius: 8, color: "#dc2626", weight: 3, fillOpacity: 0.4}).addTo(map);
     map.setView(at, 16);
+    if (el.dataset.grid) {  // the case's grid as context (plain background when no tiles are configured)
+      fetch(`/api/v1/regions/${el.dataset.grid}/geometry`, {credentials: "same-origin"}).then(r => r.ok ? r.json() : null).then(f => {
+        if (!f || !f.geometry) return;
+        const grid = L.geoJSON(f, {style: {color: "#f59e0b", weight: 2, fillOpacity: 0.08}}).addTo(map);
+        grid.bindTooltip(f.properties.name, {sticky: true});
+        map.fitBounds(grid.getBounds().extend(at), {maxZoom: 17, padding: [15, 15], animate: false});
+      });
+    }
   }
   const form = document.getElementById("act");
   if (!form) return;
