@@ -1,10 +1,12 @@
-"""``python -m bench {geo,all} [--repeats N] [--rebuild]``: run benchmarks; exits non-zero if one reports a failure."""
+"""``python -m bench {geo,dispatch,intake,all} [--repeats N] [--rebuild] [--pg] [--duration S] [--profile]``: run
+benchmarks; exits non-zero if one reports a failure (wrong results; a missed target is only reported)."""
 
 import argparse
 import importlib
 import sys
 
-BENCHMARKS = {"geo": "bench.geo"}  # name -> module with run(repeats) -> exit status
+# name -> "module:function"; the function takes repeats= (and the options below) and returns an exit status
+BENCHMARKS = {"geo": "bench.geo:run", "dispatch": "bench.events:run_dispatch", "intake": "bench.events:run_intake"}
 
 
 def main(argv=None) -> int:
@@ -12,15 +14,28 @@ def main(argv=None) -> int:
     parser.add_argument("which", choices=[*BENCHMARKS, "all"])
     parser.add_argument("--repeats", type=int, default=7, help="timed rounds per figure, at least 5 (default 7)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached demo district database")
+    parser.add_argument("--pg", action="store_true",
+                        help="intake: also on PostgreSQL (a temporary database on 127.0.0.1:5432, dropped after)")
+    parser.add_argument("--duration", type=float, default=10.0,
+                        help="intake: seconds per load phase and round (default 10; 3 rounds)")
+    parser.add_argument("--profile", action="store_true",
+                        help="intake: print the cProfile top functions even when the targets are met")
     args = parser.parse_args(argv)
     if args.repeats < 5:
         parser.error("--repeats must be at least 5")
+    if not 2 <= args.duration <= 120:
+        parser.error("--duration must be between 2 and 120 seconds")
     from bench.common import setup_district
 
     setup_district(rebuild=args.rebuild)
     status = 0
     for name in BENCHMARKS if args.which == "all" else [args.which]:
-        status |= importlib.import_module(BENCHMARKS[name]).run(repeats=args.repeats)
+        module, function = BENCHMARKS[name].split(":")
+        run = getattr(importlib.import_module(module), function)
+        if name == "geo":
+            status |= run(repeats=args.repeats)
+        else:
+            status |= run(repeats=args.repeats, pg=args.pg, duration=args.duration, profile=args.profile)
     return status
 
 

@@ -148,3 +148,27 @@ def print_table(headers: list[str], rows: list[list[str]]):
     print("  ".join("-" * w for w in widths))
     for row in rows:
         print(line.format(*row))
+
+
+# -- servers and subprocesses (the HTTP benchmarks) -------------------------------------------------------------------
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that was free on ``host`` a moment ago (bound to port 0, then released)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def fmt_us(seconds: float) -> str:
+    us = seconds * 1e6
+    return f"{us:,.0f} µs" if us >= 100 else f"{us:.1f} µs"
+
+
+def fmt_ms(seconds: float) -> str:
+    ms = seconds * 1e3
+    return f"{ms:,.0f} ms" if ms >= 100 else f"{ms:.1f} ms"
