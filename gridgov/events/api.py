@@ -2,8 +2,6 @@
 
 import datetime as dt
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
@@ -13,7 +11,7 @@ from pydantic import Field
 
 from gridgov.accounts.choices import Role
 from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
-from gridgov.common.images import image_filename, process_image
+from gridgov.common.images import process_image
 from gridgov.common.masking import mask_phone
 from gridgov.events import selectors, services
 from gridgov.events.choices import Channel, PhotoKind
@@ -115,12 +113,7 @@ def photo_upload(request, file: UploadedFile = File(...)):
         raise ValidationFailed(_("The file is larger than %(mb)d MB.") % {"mb": MAX_PHOTO_BYTES // 2**20},
                                field="photo", code="file_too_large")
     image = process_image(file.read(), max_bytes=MAX_PHOTO_BYTES)
-    name = image_filename(image.sha256)
-    stored = default_storage.save(name, ContentFile(image.content))
-    thumb = default_storage.save(name.replace(".jpg", ".thumb.jpg"), ContentFile(image.thumbnail))
-    photo = Photo.objects.create(kind=PhotoKind.REPORT, file=stored, thumbnail=thumb, sha256=image.sha256,
-                                 width=image.width, height=image.height, taken_at=image.taken_at, lon=image.lon,
-                                 lat=image.lat, uploaded_by=request.user)
+    photo = services.photo_store(image=image, uploaded_by=request.user)
     return Status(201, _photo_out(photo))
 
 

@@ -10,16 +10,14 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gridgov.common.errors import ValidationFailed
-from gridgov.common.images import image_filename, process_image
-from gridgov.events.choices import Channel, PhotoKind
-from gridgov.events.models import Category, Event, Photo
-from gridgov.events.services import Report, event_report, event_transition
+from gridgov.common.images import process_image
+from gridgov.events.choices import Channel
+from gridgov.events.models import Category, Event
+from gridgov.events.services import Report, event_report, event_transition, photo_store
 
 # Classes citizens do not file themselves (key persons are sensitive; grid staff report them).
 CITIZEN_HIDDEN_CLASSES = {"05"}
@@ -87,12 +85,7 @@ def citizen_report(*, grid, category_code: str, description: str, lon: float | N
         event.citizen_token = secrets.token_urlsafe(24)
         Event.objects.filter(pk=event.pk).update(citizen_token=event.citizen_token)
         for image in processed:
-            name_on_disk = image_filename(image.sha256)
-            stored = default_storage.save(name_on_disk, ContentFile(image.content))
-            thumb = default_storage.save(name_on_disk.replace(".jpg", ".thumb.jpg"), ContentFile(image.thumbnail))
-            Photo.objects.create(event=event, kind=PhotoKind.REPORT, file=stored, thumbnail=thumb,
-                                 sha256=image.sha256, width=image.width, height=image.height,
-                                 taken_at=image.taken_at, lon=image.lon, lat=image.lat)
+            photo_store(image=image, event=event)
     return event
 
 

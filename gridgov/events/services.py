@@ -9,6 +9,8 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -17,9 +19,10 @@ from django.utils.translation import gettext as _
 from gridgov.common.audit import audit_record
 from gridgov.common.calendar import deadline_after
 from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gridgov.common.images import image_filename
 from gridgov.events import notifications  # outbox: notices and 12345 callbacks (gridgov/events/notifications.py)
-from gridgov.events.choices import Channel, RejectReason, Satisfaction, Status
-from gridgov.events.models import Assignment, Category, Event, Transition
+from gridgov.events.choices import Channel, PhotoKind, RejectReason, Satisfaction, Status
+from gridgov.events.models import Assignment, Category, Event, Photo, Transition
 from gridgov.events.routing import route_event
 from gridgov.events.workflow import ACTIONS, SYSTEM, allowed_actions
 from gridgov.regions.index import geo_index
@@ -44,6 +47,17 @@ class Report:
     external_id: str = ""
     self_resolved: bool = False
     photo_count: int = 0
+
+
+def photo_store(*, image, uploaded_by=None, event: Event | None = None, kind: str = PhotoKind.REPORT) -> Photo:
+    """Store a processed image (``gridgov.common.images``) and its thumbnail under server-generated names."""
+    name = image_filename(image.sha256)
+    stored = default_storage.save(name, ContentFile(image.content))
+    thumb = default_storage.save(name.replace(".jpg", ".thumb.jpg"), ContentFile(image.thumbnail))
+    real = uploaded_by if getattr(uploaded_by, "is_authenticated", False) else None
+    return Photo.objects.create(event=event, kind=kind, file=stored, thumbnail=thumb, sha256=image.sha256,
+                                width=image.width, height=image.height, taken_at=image.taken_at, lon=image.lon,
+                                lat=image.lat, uploaded_by=real)
 
 
 def _actor_name(actor) -> str:
@@ -116,7 +130,7 @@ def event_report(*, actor, report: Report) -> Event:
         raise ValidationFailed(_("A case solved on the spot needs a photo before and a photo after."),
                                field="photos")
     now = timezone.now()
-    grid = Region.objects.only("id", "path").get(pk=grid_id)
+    grid = Region.objects.only("id", "path", "code", "name").get(pk=grid_id)  # the answer shows code and name
     event = Event(
         number=f"T{uuid.uuid4().hex[:30]}",  # a placeholder: the dated number needs the id, set just below
         category=category, description=description,
