@@ -17,6 +17,14 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY") or _DEV_SECRET
 GRIDGOV_PRODUCTION = env_bool("GRIDGOV_PRODUCTION", False)
 if GRIDGOV_PRODUCTION and SECRET_KEY == _DEV_SECRET:
     raise ImproperlyConfigured("GRIDGOV_PRODUCTION is set: DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is required")
+# Encryption at rest and keyed hashes (gridgov.common.crypto): 32 random bytes in urlsafe base64 each. Unset in
+# development: derived from SECRET_KEY. GRIDGOV_DATA_KEYS_OLD: earlier data keys (comma-separated), still decrypted.
+GRIDGOV_DATA_KEY = env_str("GRIDGOV_DATA_KEY") or ""
+GRIDGOV_DATA_KEYS_OLD = [key.strip() for key in (env_str("GRIDGOV_DATA_KEYS_OLD") or "").split(",") if key.strip()]
+GRIDGOV_HASH_KEY = env_str("GRIDGOV_HASH_KEY") or ""
+if GRIDGOV_PRODUCTION and not (GRIDGOV_DATA_KEY and GRIDGOV_HASH_KEY):
+    raise ImproperlyConfigured("GRIDGOV_PRODUCTION is set: GRIDGOV_DATA_KEY and GRIDGOV_HASH_KEY (or their _FILE "
+                               "variants) are required; see docs/configuration.md")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 

@@ -1,9 +1,12 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.choices import DepartmentKind
+from gridgov.common.fields import EncryptedTextField
 from gridgov.common.models import TimeStampedModel
 from gridgov.events.choices import (
     CaseType, CategoryKind, CategoryLevel, Channel, PhotoKind, RejectReason, Satisfaction, Status,
@@ -235,13 +238,14 @@ class IdempotencyKey(models.Model):
 class HotlineClient(TimeStampedModel):
     """A 12345 hotline system allowed to push work orders (gridgov.events.hotline, docs/hotline-12345.md).
 
-    The secret is stored as given: verifying an HMAC needs it. Only system administrators may see this table.
+    Verifying an HMAC needs the secret itself, so it cannot be hashed: it is encrypted at rest (AES-256-GCM,
+    gridgov.common.crypto) and never shown back in the admin, where only system administrators see this table.
     """
 
     name = models.CharField(_("name"), max_length=100)
     client_id = models.CharField(_("client id"), max_length=64, unique=True)
-    secret = models.CharField(_("shared secret"), max_length=128,
-                              help_text=_("Used to sign pushes and callbacks (HMAC-SHA256); at least 32 characters."))
+    secret = EncryptedTextField(_("shared secret"),
+                                help_text=_("Used to sign pushes and callbacks (HMAC-SHA256); at least 32 characters."))
     callback_url = models.URLField(_("callback URL"), max_length=300, blank=True,
                                    help_text=_("Where results are posted; empty for no callbacks."))
     is_active = models.BooleanField(_("active"), default=True)
@@ -253,6 +257,11 @@ class HotlineClient(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    def new_secret(self) -> str:
+        """Give the client a fresh random secret (64 hex digits) and return it, to be shown once; save afterwards."""
+        self.secret = secrets.token_hex(32)
+        return self.secret
 
 
 class HotlineOrder(models.Model):
