@@ -4,7 +4,7 @@
 points inside grids (uniform over the grids' area, fixed seed) with random fileable categories; each decision is
 ``geo_index.locate_id`` + ``route_event`` + ``deadline_after`` (no database access: the grid's tree path comes from
 a dict built beforehand). Per-decision p50 / p99 / max in µs and decisions/s, medians of ``repeats`` passes; the
-same with the grid path read from the database, as ``event_report`` does today, on a subset. Every decision must
+same with the grid path read from the database (as intake did before it took the path from the index), on a subset. Every decision must
 name a lead department or give the reason a dispatcher is needed, and a deadline after now; otherwise FAILED.
 
 ``python -m bench intake [--pg]`` (QUALITY.md: >= 500 events/s sustained, p99 <= 50 ms at 200 events/s; baseline
@@ -234,7 +234,7 @@ def run_dispatch(repeats: int = REPEATS, **_options) -> int:
                        ("deadline", "of which now + deadline_after")):
         rows.append([f"  {label} p50 / p99", "—", f"{fmt_us(stat(passes, key, 50))} / {fmt_us(stat(passes, key, 99))}",
                      "", "", "—"])
-    rows.append(["with the grid path from the DB (1 query, as event_report) p50 / p99", "—",
+    rows.append(["with the grid path from the DB (1 query, the old intake) p50 / p99", "—",
                  f"{fmt_us(db_p50)} / {fmt_us(db_p99)}", f"{BAOAN_S:.0f} s", f"{BAOAN_S / db_p99:,.0f}x (p99)",
                  "(info)"])
     rows.append(["  decisions/s with the DB path", "—", fmt_rate(db_rate), "", "", "—"])
@@ -727,14 +727,13 @@ LABELS = {
     "run_idempotent": "run_idempotent (Idempotency-Key)",
     "check_photos": "_check_photos",
     "attach_photos": "_attach_photos",
-    "event_report": "event_report",
+    "event_prepare": "event_prepare (checks, locate, route, deadline: no lock)",
+    "event_file": "event_file (duplicate check + writes, in the transaction)",
     "event_out": "event_out (response dict)",
     "category": "_category (lookup)",
     "locate_id": "geo_index.locate_id",
-    "record": "_record (transition + outbox check)",
     "find_duplicate": "find_duplicate",
     "route_event": "route_event",
-    "dispatch": "_dispatch (assignments, outbox)",
     "deadline_after": "deadline_after",
     "enqueue_assigned": "notifications.enqueue_assigned",
     "audit_record": "audit_record",
@@ -1133,9 +1132,9 @@ def _profile_main(cfg: dict) -> dict:
         (Operation, "_result_to_response", "ninja.render"),
         (events_api, "run_idempotent", "run_idempotent"), (events_api, "_check_photos", "check_photos"),
         (events_api, "_attach_photos", "attach_photos"), (events_api, "event_out", "event_out"),
-        (services, "event_report", "event_report"), (services, "_category", "category"),
-        (services, "_record", "record"), (services, "find_duplicate", "find_duplicate"),
-        (services, "route_event", "route_event"), (services, "_dispatch", "dispatch"),
+        (services, "event_prepare", "event_prepare"), (services, "event_file", "event_file"),
+        (services, "_category", "category"), (services, "find_duplicate", "find_duplicate"),
+        (services, "route_event", "route_event"),
         (services, "deadline_after", "deadline_after"), (notifications, "enqueue_assigned", "enqueue_assigned"),
         (services, "audit_record", "audit_record"), (type(connections["default"]), "_commit", "COMMIT"),
     ]

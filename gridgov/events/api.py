@@ -126,22 +126,24 @@ def event_create(request, payload: EventIn):
                                               DISPATCHER_CHANNELS):
         raise PermissionDenied(_("Only a dispatcher enters cases from other channels."))
 
-    def create():
+    def prepare():
         _check_photos(user, payload.photos + payload.after_photos)
-        report = services.Report(
+        return services.event_prepare(report=services.Report(
             category_code=payload.category, description=payload.description, lon=payload.lon, lat=payload.lat,
             channel=payload.channel, address=payload.address, occurred_at=payload.occurred_at,
             reporter_name=payload.reporter_name, reporter_phone=payload.reporter_phone,
             external_id=payload.external_id, self_resolved=payload.self_resolved,
-            photo_count=len(payload.photos) + len(payload.after_photos))
-        event = services.event_report(actor=user, report=report)
+            photo_count=len(payload.photos) + len(payload.after_photos)))
+
+    def create(intake):
+        event = services.event_file(actor=user, intake=intake)
         _attach_photos(user=user, event=event, ids=payload.photos,
                        kind=PhotoKind.BEFORE if payload.self_resolved else PhotoKind.REPORT)
         _attach_photos(user=user, event=event, ids=payload.after_photos, kind=PhotoKind.AFTER)
         return 201, _json(event_out(event, user))
 
     status, body = run_idempotent(owner=f"user:{user.pk}", key=request.headers.get("Idempotency-Key"),
-                                  payload=payload.model_dump(mode="json"), create=create)
+                                  payload=payload.model_dump(mode="json"), prepare=prepare, create=create)
     return Status(status, body)
 
 

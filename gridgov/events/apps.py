@@ -9,3 +9,6 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from gridgov.events import notifications  # noqa: F401  (registers the events' outbox handlers)
+        from gridgov.events.routing import connect_invalidation
+
+        connect_invalidation()

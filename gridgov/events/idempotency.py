@@ -5,6 +5,7 @@ request with the key waits for the first and then replays it)."""
 import hashlib
 import json
 from collections.abc import Callable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -19,23 +20,27 @@ def request_hash(payload) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
 
 
-def run_idempotent(*, owner: str, key: str | None, payload, create: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
-    if not key:
-        return create()
-    if len(key) > MAX_KEY:
+def run_idempotent(*, owner: str, key: str | None, payload, create: Callable[..., tuple[int, dict]],
+                   prepare: Callable[[], Any] | None = None) -> tuple[int, dict]:
+    """Run ``create`` once per (owner, key). ``prepare`` (optional) does the checks and decisions that need no lock
+    before the transaction; its result is passed to ``create``, which runs inside it. The key row is written at the
+    end of that same transaction with the answer, so a rival request with the same key either finds it (replay) or
+    fails on the unique key and rolls back everything it wrote (then replays the winner's answer)."""
+    if key and len(key) > MAX_KEY:
         raise ValidationFailed(_("The Idempotency-Key is longer than %(n)d characters.") % {"n": MAX_KEY},
                                field="Idempotency-Key")
-    digest = request_hash(payload)
-    stored = IdempotencyKey.objects.filter(owner=owner, key=key).first()
-    if stored is not None:
+    digest = request_hash(payload) if key else ""
+    if key and (stored := IdempotencyKey.objects.filter(owner=owner, key=key).first()) is not None:
         return _replay(stored, digest)
+    args = (prepare(),) if prepare is not None else ()
+    if not key:
+        with transaction.atomic():
+            return create(*args)
     try:
         with transaction.atomic():
-            row = IdempotencyKey.objects.create(owner=owner, key=key, request_hash=digest, status_code=0,
-                                                response={})
-            status, body = create()  # a refused request rolls its key back too: a corrected retry may succeed
-            row.status_code, row.response = status, body
-            row.save(update_fields=["status_code", "response"])
+            status, body = create(*args)  # a refused request writes no key: a corrected retry may succeed
+            IdempotencyKey.objects.create(owner=owner, key=key, request_hash=digest, status_code=status,
+                                          response=body)
             return status, body
     except IntegrityError:
         stored = IdempotencyKey.objects.filter(owner=owner, key=key).first()

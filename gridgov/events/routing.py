@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gridgov.events.choices import CategoryKind
@@ -40,7 +41,10 @@ class _Directory:
 
     def _load(self):
         from gridgov.accounts.models import Department
-        from gridgov.events.models import Route
+        from gridgov.events.models import Category, Route
+
+        # the taxonomy too (a few hundred rows): intake needs a category per request and must not query for it
+        self.categories = {c.code: c for c in Category.objects.select_related("parent")}
 
         depts = []
         for d in Department.objects.filter(is_active=True).prefetch_related("service_area").select_related("region"):
@@ -72,6 +76,29 @@ class _Directory:
 
 
 directory = _Directory()
+
+
+def category_by_code(code: str):
+    """The category with this code (active or not) from the directory, or None."""
+    directory.ensure()
+    return directory.categories.get(code)
+
+
+def _changed(**_kwargs):
+    transaction.on_commit(directory.invalidate)  # this process at once; other processes within CACHE_SECONDS
+
+
+def connect_invalidation():
+    """Any saved or deleted category, rule or department reloads the directory (called from EventsConfig.ready)."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from gridgov.accounts.models import Department
+    from gridgov.events.models import Category, Route
+
+    for model in (Category, Route, Department):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"routing-{model.__name__}-save")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"routing-{model.__name__}-delete")
+    m2m_changed.connect(_changed, sender=Department.service_area.through, dispatch_uid="routing-service-area")
 
 
 def _pick(candidates: list[tuple[int, int]], kind_of_category: str) -> tuple[list[int], int]:

@@ -11,19 +11,20 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.common.audit import audit_record
-from gridgov.common.calendar import deadline_after
+from gridgov.accounts.models import Department
+from gridgov.common.calendar import Deadline, deadline_after
 from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.images import image_filename
 from gridgov.events import notifications  # outbox: notices and 12345 callbacks (gridgov/events/notifications.py)
 from gridgov.events.choices import Channel, PhotoKind, RejectReason, Satisfaction, Status
 from gridgov.events.models import Assignment, Category, Event, Photo, Transition
-from gridgov.events.routing import route_event
+from gridgov.events.routing import Decision, category_by_code, directory, route_event
 from gridgov.events.workflow import ACTIONS, SYSTEM, allowed_actions
 from gridgov.regions.index import geo_index
 from gridgov.regions.models import Region
@@ -80,24 +81,31 @@ def _distance_m(lon1, lat1, lon2, lat2) -> float:
 
 
 def find_duplicate(*, category: Category, lon: float, lat: float, at: dt.datetime) -> Event | None:
-    """The first open report of the same category within the radius and time window (首报 keeps the credit)."""
+    """The first open report of the same category within the radius and time window (首报 keeps the credit).
+    One fixed statement on the (category, reported_at) index; the exact distance is checked here."""
     radius = settings.GRIDGOV_DUPLICATE_RADIUS_M
     window = dt.timedelta(hours=settings.GRIDGOV_DUPLICATE_WINDOW_HOURS)
     dlat = radius / 111_000
     dlon = radius / (111_000 * max(math.cos(math.radians(lat)), 0.01))
-    candidates = (Event.objects.filter(category=category, reported_at__gte=at - window, duplicate_of__isnull=True,
-                                       lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
-                  .exclude(status__in=[Status.REJECTED, Status.CANCELLED, Status.ARCHIVED])
-                  .order_by("reported_at", "id"))
-    for other in candidates[:20]:
-        if _distance_m(lon, lat, other.lon, other.lat) <= radius:
-            return other
+    with connection.cursor() as cursor:
+        cursor.execute(_DUPLICATE_SQL, [category.pk, connection.ops.adapt_datetimefield_value(at - window),
+                                        lat - dlat, lat + dlat, lon - dlon, lon + dlon, *_CLOSED_FOR_DUPLICATES])
+        for pk, other_lon, other_lat in cursor.fetchall():
+            if _distance_m(lon, lat, other_lon, other_lat) <= radius:
+                return Event.objects.get(pk=pk)
     return None
 
 
+_CLOSED_FOR_DUPLICATES = [Status.REJECTED, Status.CANCELLED, Status.ARCHIVED]
+_DUPLICATE_SQL = (f"SELECT id, lon, lat FROM {Event._meta.db_table} WHERE category_id = %s AND reported_at >= %s "
+                  "AND duplicate_of_id IS NULL AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s "
+                  "AND status NOT IN (%s, %s, %s) ORDER BY reported_at, id LIMIT 20")
+
+
 def _category(code: str) -> Category:
-    category = Category.objects.filter(code=code, is_active=True).first()
-    if category is None:
+    """A fileable, active category from the in-memory taxonomy (``routing.directory``; no query per intake)."""
+    category = category_by_code(code)
+    if category is None or not category.is_active:
         raise ValidationFailed(_("Unknown category %(code)s.") % {"code": code}, field="category")
     if not category.fileable:
         raise ValidationFailed(_("Choose a subclass of %(name)s, not the whole class.") % {"name": category.name},
@@ -109,9 +117,29 @@ def _new_number(event: Event) -> str:
     return f"SJ{timezone.localdate():%Y%m%d}{event.pk:08d}"
 
 
-@transaction.atomic
-def event_report(*, actor, report: Report) -> Event:
-    """Take a case in: locate it, file it, link duplicates, route it and dispatch it when the rules are clear."""
+@dataclass
+class Intake:
+    """A report with everything decided that needs no lock: category, grid, route and deadline (``event_prepare``).
+    Only the duplicate check and the writes are left for the transaction (``event_file``)."""
+
+    report: Report
+    category: Category
+    description: str
+    grid: Region  # a stand-in built from the geo index: id, code, name, level, parent and path
+    now: dt.datetime
+    decision: Decision | None = None
+    deadline: Deadline | None = None
+
+
+def _grid_from_index(grid_id: int) -> Region:
+    chain = geo_index.chain(grid_id)
+    finest = chain[-1]
+    return Region(id=finest.id, code=finest.code, name=finest.name, level=finest.level, parent_id=finest.parent_id,
+                  path="/" + "".join(f"{r.code}/" for r in chain))
+
+
+def event_prepare(*, report: Report) -> Intake:
+    """Check a report and decide where it goes, without writing or locking anything."""
     category = _category(report.category_code)
     description = (report.description or "").strip()
     if not description:
@@ -129,43 +157,81 @@ def event_report(*, actor, report: Report) -> Event:
     if report.self_resolved and report.photo_count < 2:
         raise ValidationFailed(_("A case solved on the spot needs a photo before and a photo after."),
                                field="photos")
-    now = timezone.now()
-    grid = Region.objects.only("id", "path", "code", "name").get(pk=grid_id)  # the answer shows code and name
+    intake = Intake(report=report, category=category, description=description, grid=_grid_from_index(grid_id),
+                    now=timezone.now())
+    if not report.self_resolved:
+        intake.decision = route_event(category=category, grid_path=intake.grid.path)
+        if intake.decision.automatic:
+            intake.deadline = deadline_after(intake.now, category.time_limit, category.time_unit)
+    return intake
+
+
+def event_file(*, actor, intake: Intake) -> Event:
+    """Write a prepared report in its final state: the event, its transitions, assignments, the departments' notice
+    and the audit row — one statement each. Runs inside the caller's transaction (``event_report``, or the
+    idempotent create of the API, which writes its key in the same transaction)."""
+    report, category, now = intake.report, intake.category, intake.now
+    reporter = actor if getattr(actor, "is_authenticated", False) else None
     event = Event(
         number=f"T{uuid.uuid4().hex[:30]}",  # a placeholder: the dated number needs the id, set just below
-        category=category, description=description,
-        address=report.address[:200], lon=report.lon, lat=report.lat, grid=grid, region_path=grid.path,
-        channel=report.channel, external_id=report.external_id, case_type=category.case_type,
-        reporter=actor if getattr(actor, "is_authenticated", False) else None,
-        reporter_name=report.reporter_name[:64], reporter_phone=report.reporter_phone[:32],
-        occurred_at=report.occurred_at or now, reported_at=now,
+        category=category, description=intake.description,
+        address=report.address[:200], lon=report.lon, lat=report.lat, grid=intake.grid,
+        region_path=intake.grid.path, channel=report.channel, external_id=report.external_id,
+        case_type=category.case_type, reporter=reporter, reporter_name=report.reporter_name[:64],
+        reporter_phone=report.reporter_phone[:32], occurred_at=report.occurred_at or now, reported_at=now,
     )
-    event.save()
+    moves = [("report", "", {"channel": report.channel}, "")]
+    joint: list[int] = []
+    if report.self_resolved:
+        moves.append(("self_resolve", SYSTEM, {}, ""))
+        event.self_resolved, event.closed_at, event.handled_at = True, now, now
+    elif (first := find_duplicate(category=category, lon=report.lon, lat=report.lat, at=now)) is not None:
+        event.duplicate_of, event.reject_reason = first, RejectReason.DUPLICATE
+        moves.append(("reject", SYSTEM, {"duplicate_of": first.number},
+                      _("Duplicate of %(number)s.") % {"number": first.number}))
+    elif intake.decision.automatic:
+        decision, deadline = intake.decision, intake.deadline
+        joint = [d for d in dict.fromkeys(decision.joint_ids) if d != decision.lead_id]
+        event.deadline, event.deadline_estimated = deadline.due, deadline.estimated
+        event.warn_at = _warn_at(now, deadline.due)
+        event.dispatched_at, event.auto_dispatched = now, True
+        event.lead_department = Department(id=decision.lead_id, name=directory.names.get(decision.lead_id, ""))
+        moves.append(("auto_dispatch", SYSTEM, {"lead": decision.lead_id, "joint": decision.joint_ids,
+                                                "deadline": deadline.due.isoformat()}, ""))
+    else:
+        event.manual_reason = intake.decision.manual_reason
+    status, transitions = "", []
+    for action, who, data, reason in moves:
+        before, status = status, (Status.REPORTED if action == "report" else ACTIONS[action].target or status)
+        by_actor = who == ""
+        transitions.append(Transition(action=action, from_status=before, to_status=status, reason=reason,
+                                      actor=reporter if by_actor else None,
+                                      actor_name=_actor_name(actor) if by_actor else SYSTEM, data=data))
+    event.status = status
+    event.save(force_insert=True)
     event.number = _new_number(event)
     Event.objects.filter(pk=event.pk).update(number=event.number)
-    _record(event, action="report", from_status="", actor=actor, data={"channel": report.channel})
-    if report.self_resolved:
-        _apply(event, "self_resolve", actor=SYSTEM, data={})
-        event.self_resolved, event.closed_at, event.handled_at = True, now, now
-    elif (first := find_duplicate(category=category, lon=report.lon, lat=report.lat, at=now)) is not None \
-            and first.pk != event.pk:
-        event.duplicate_of, event.reject_reason = first, RejectReason.DUPLICATE
-        _apply(event, "reject", actor=SYSTEM, reason=_("Duplicate of %(number)s.") % {"number": first.number},
-               data={"duplicate_of": first.number})
-    else:
-        decision = route_event(category=category, grid_path=grid.path)
-        if decision.automatic:
-            _dispatch(event, lead_id=decision.lead_id, joint_ids=decision.joint_ids, now=now)
-            event.auto_dispatched = True
-            _apply(event, "auto_dispatch", actor=SYSTEM,
-                   data={"lead": decision.lead_id, "joint": decision.joint_ids,
-                         "deadline": event.deadline.isoformat()})
-        else:
-            event.manual_reason = decision.manual_reason
-    event.save()
+    for transition in transitions:
+        transition.event = event
+    transitions = Transition.objects.bulk_create(transitions)
+    for transition in transitions:
+        notifications.enqueue_hotline_callback(event, transition)  # outbox: 12345 result callback (hotline only)
+    if event.lead_department_id:
+        Assignment.objects.bulk_create([Assignment(event=event, department_id=event.lead_department_id,
+                                                   is_lead=True)] +
+                                       [Assignment(event=event, department_id=d) for d in joint])
+        notifications.enqueue_assigned(event, [event.lead_department_id, *joint])  # outbox: tell the departments
     audit_record(actor=actor, action="event.report", obj=event, detail={"channel": report.channel,
                                                                         "status": event.status})
     return event
+
+
+def event_report(*, actor, report: Report) -> Event:
+    """Take a case in: locate it, file it, link duplicates, route it and dispatch it when the rules are clear.
+    The decisions are made before the write transaction, so the database is locked only for the writes."""
+    intake = event_prepare(report=report)
+    with transaction.atomic():
+        return event_file(actor=actor, intake=intake)
 
 
 def _apply(event: Event, action: str, *, actor, reason: str = "", data=None) -> Transition:

@@ -270,3 +270,34 @@ def test_demo_events_are_dispatched_automatically_at_least_98_percent(as_user, g
     assert sum(outcomes) / len(outcomes) >= 0.98, [e.manual_reason for e in Event.objects.filter(
         auto_dispatched=False, duplicate_of=None)[:5]]
     assert Transition.objects.filter(action="auto_dispatch").count() >= sum(outcomes)
+
+
+def test_intake_hot_path_statement_count(as_user, grid_a, django_assert_max_num_queries):
+    """The intake decides before it writes: category, grid path and department names come from memory, the event is
+    written once in its final state. 11 statements with an Idempotency-Key (session, user, key lookup, duplicate
+    check, event insert + number, transitions, assignments, outbox, audit, key insert) — 23 before; plus the
+    SAVEPOINT and RELEASE that stand for BEGIN and COMMIT inside the test's own transaction."""
+    client = as_user("dispatcher")
+    lon, lat = point_in(grid_a)
+    report(client, lon=lon, lat=lat, channel="dispatcher", key="warm-up")  # loads the directory and the index
+    lon2, lat2 = point_in(grid_a, dx=0.0003)
+    with django_assert_max_num_queries(13):
+        response = report(client, category="0302", lon=lon2, lat=lat2, channel="dispatcher", key="counted")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    event = Event.objects.select_related("grid", "lead_department").get(pk=body["id"])
+    assert body["grid"] == {"id": event.grid_id, "code": event.grid.code, "name": event.grid.name}
+    assert event.region_path == event.grid.path
+    assert body["lead_department"] == {"id": event.lead_department_id, "name": event.lead_department.name}
+
+
+def test_a_deactivated_category_is_refused_at_once(as_user, grid_a, django_capture_on_commit_callbacks):
+    client = as_user("dispatcher")
+    lon, lat = point_in(grid_a)
+    assert report(client, category="0302", lon=lon, lat=lat, channel="dispatcher").status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):  # what the admin's save commits
+        category = Category.objects.get(code="0302")
+        category.is_active = False
+        category.save()
+    refused = report(client, category="0302", lon=lon, lat=lat, channel="dispatcher")
+    assert refused.status_code == 422 and refused.json()["field"] == "category"
