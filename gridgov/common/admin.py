@@ -1,10 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from gridgov.accounts.choices import Role
 from gridgov.common.audit import audit_record, client_ip
-from gridgov.common.models import AuditLog, CalendarDay, CalendarYear
+from gridgov.common.models import AuditLog, CalendarDay, CalendarYear, OutboxMessage
+from gridgov.common.outbox import outbox_retry_now
 from gridgov.web.admin_site import RoleAdminMixin
 
 
@@ -84,3 +89,73 @@ class CalendarYearAdmin(CalendarAuditMixin, RoleAdminMixin, admin.ModelAdmin):
     list_display = ["year", "published", "note"]
     list_filter = ["published"]
     fields = ["year", "published", "note"]
+
+
+class OutboxStateFilter(admin.SimpleListFilter):
+    """Where a message stands (docs/outbox.md): the same states as the "state" column."""
+
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", _("waiting")), ("claimed", _("being delivered")), ("failing", _("failing, will retry")),
+                ("delivered", _("delivered"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        live = Q(claimed_until__gte=now)
+        value = self.value()
+        if value == "delivered":
+            return queryset.filter(delivered_at__isnull=False)
+        if value == "claimed":
+            return queryset.filter(live, delivered_at__isnull=True)
+        if value == "failing":
+            return queryset.filter(delivered_at__isnull=True, attempts__gt=0).exclude(live)
+        if value == "waiting":
+            return queryset.filter(delivered_at__isnull=True, attempts=0).exclude(live)
+        return queryset
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(RoleAdminMixin, admin.ModelAdmin):
+    """The outbox queue, for the system administrator: read-only (payloads are never edited here), with "retry now"
+    for failing messages."""
+
+    view_roles, edit_roles = {Role.SYS_ADMIN}, set()
+    list_display = ["id", "topic", "state", "attempts", "created_at", "available_at", "delivered_at", "claimed_by",
+                    "error"]
+    list_filter = [OutboxStateFilter, "topic"]
+    search_fields = ["=id", "topic", "dedupe_key", "claimed_by", "last_error"]
+    ordering = ["-id"]
+    actions = ["retry_now"]
+    show_full_result_count = False  # no second COUNT(*) over a large table on every search
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        if obj.delivered_at is not None:
+            return _("delivered")
+        if obj.claimed_until is not None and obj.claimed_until >= timezone.now():
+            return _("being delivered")
+        return _("failing, will retry") if obj.attempts else _("waiting")
+
+    @admin.display(description=_("last error"))
+    def error(self, obj):
+        return Truncator(obj.last_error).chars(80)
+
+    def has_retry_permission(self, request):
+        return self._role(request) == Role.SYS_ADMIN
+
+    @admin.action(description=_("Retry now"), permissions=["retry"])
+    def retry_now(self, request, queryset):
+        ids = list(queryset.values_list("id", flat=True))
+        count = outbox_retry_now(actor=request.user, ids=ids, ip=client_ip(request))
+        if count:
+            self.message_user(request, ngettext(
+                "%(count)d message is due now: a running worker delivers it within seconds.",
+                "%(count)d messages are due now: a running worker delivers them within seconds.", count)
+                % {"count": count}, messages.SUCCESS)
+        if len(ids) > count:
+            self.message_user(request, ngettext(
+                "%(count)d message was left alone: delivered already, or a worker is delivering it right now.",
+                "%(count)d messages were left alone: delivered already, or a worker is delivering them right now.",
+                len(ids) - count) % {"count": len(ids) - count}, messages.WARNING)

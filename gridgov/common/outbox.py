@@ -13,6 +13,8 @@ handlers and the systems they call must tolerate duplicates (each payload carrie
 
 Handlers live in ``HANDLERS`` (topic → callable taking the payload), filled by the apps that own the topics when they
 are loaded (e.g. ``gridgov.events.notifications``). See docs/outbox.md.
+
+* ``outbox_retry_now`` makes failing messages due at once with a fresh backoff (the admin's "retry now").
 """
 
 import datetime as dt
@@ -27,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from gridgov.common.audit import audit_record
 from gridgov.common.models import OutboxMessage
 
 log = logging.getLogger("gridgov.outbox")
@@ -153,3 +156,21 @@ def _failed(message: OutboxMessage, *, worker_id: str, exc: Exception) -> None:
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def outbox_retry_now(*, actor, ids, ip: str | None = None) -> int:
+    """Make the given undelivered messages due now, with ``attempts`` back at 0 (so the backoff starts again from its
+    base); the payload is never touched, and ``last_error`` stays until the next attempt. Messages already delivered,
+    or held by a worker right now (a live lease), are left alone. Returns how many were reset; audited."""
+    now = timezone.now()
+    with transaction.atomic():
+        reset = (OutboxMessage.objects.filter(pk__in=list(ids), delivered_at__isnull=True)
+                 .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)))
+        reset_ids = sorted(reset.values_list("id", flat=True))
+        count = OutboxMessage.objects.filter(pk__in=reset_ids).update(
+            available_at=now, attempts=0, claimed_by="", claimed_until=None)
+        if count:
+            audit_record(actor=actor, action="outbox.retry", object_type=OutboxMessage._meta.label_lower, ip=ip,
+                         detail={"ids": reset_ids[:200], "count": count})
+    return count
+

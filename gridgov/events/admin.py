@@ -1,13 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.choices import Role
+from gridgov.common.audit import audit_record, client_ip
 from gridgov.common.errors import ValidationFailed
-from gridgov.events.models import Category, Event, Route
+from gridgov.events.models import Category, Event, HotlineClient, Route
 from gridgov.events.taxonomy_excel import taxonomy_export, taxonomy_import
 from gridgov.web.admin_site import RoleAdminMixin
 
@@ -105,3 +107,71 @@ class EventAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "channel"]
     search_fields = ["number"]
     exclude = ["reporter_phone", "reporter_name", "citizen_token"]
+
+
+def _https_by_default(db_field, **kwargs):
+    """A callback URL typed without a scheme means https (Django 6's default, asked for explicitly)."""
+    if isinstance(db_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return db_field.formfield(**kwargs)
+
+
+class HotlineClientForm(forms.ModelForm):
+    """The secret is write-only: it can be replaced (typed in, or generated and shown once) but never read back."""
+
+    new_secret = forms.CharField(
+        label=_("new secret"), required=False, strip=True, min_length=32, max_length=128,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Only to use a secret chosen by the hotline's operators (at least 32 characters). Leave it empty "
+                    "to keep the current secret, or, for a new client, to have one generated and shown once."))
+    generate_secret = forms.BooleanField(
+        label=_("generate a new secret"), required=False,
+        help_text=_("Replaces the secret with a random one, shown once after saving. The hotline must then sign "
+                    "with the new secret: pushes signed with the old one are refused."))
+
+    class Meta:
+        model = HotlineClient
+        fields = ["name", "client_id", "callback_url", "is_active"]
+        formfield_callback = _https_by_default
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_secret") and data.get("generate_secret"):
+            self.add_error("generate_secret", _("Either type a secret or generate one, not both."))
+        return data
+
+
+@admin.register(HotlineClient)
+class HotlineClientAdmin(RoleAdminMixin, admin.ModelAdmin):
+    """12345 hotline clients (docs/hotline-12345.md): the system administrator only. The secret is encrypted at
+    rest and never shown back; a generated one is shown once, in a message, right after saving."""
+
+    view_roles, edit_roles = set(), {Role.SYS_ADMIN}
+    form = HotlineClientForm
+    list_display = ["name", "client_id", "callback_url", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "client_id"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "client_id", "callback_url", "is_active", "new_secret"]
+        return fields if obj is None else [*fields, "generate_secret"]
+
+    def save_model(self, request, obj, form, change):
+        typed, shown = form.cleaned_data.get("new_secret"), None
+        if typed:
+            obj.secret = typed
+        elif form.cleaned_data.get("generate_secret") or not change:
+            shown = obj.new_secret()
+        super().save_model(request, obj, form, change)
+        changed = [name for name in form.changed_data if name not in ("new_secret", "generate_secret")]
+        audit_record(actor=request.user, action="hotline.client_change" if change else "hotline.client_add", obj=obj,
+                     ip=client_ip(request), detail={
+                         "client_id": obj.client_id, "name": obj.name, "callback_url": obj.callback_url,
+                         "is_active": obj.is_active, "changed": changed,
+                         "secret": "generated" if shown else "typed" if typed else "kept"})
+        if shown:
+            messages.warning(request, _(
+                "The secret of %(name)s (client id %(client_id)s) is %(secret)s. Copy it now and hand it to the "
+                "hotline's operators over a secure channel: it is stored encrypted and cannot be shown again.")
+                % {"name": obj.name, "client_id": obj.client_id, "secret": shown})
