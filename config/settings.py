@@ -187,6 +187,8 @@ GRIDGOV_OUTBOX_LEASE_SECONDS = env_int("GRIDGOV_OUTBOX_LEASE_SECONDS", 60)
 GRIDGOV_OUTBOX_BATCH = env_int("GRIDGOV_OUTBOX_BATCH", 50)
 GRIDGOV_OUTBOX_BACKOFF_BASE_SECONDS = env_int("GRIDGOV_OUTBOX_BACKOFF_BASE_SECONDS", 10)
 GRIDGOV_OUTBOX_BACKOFF_MAX_SECONDS = env_int("GRIDGOV_OUTBOX_BACKOFF_MAX_SECONDS", 3600)
+# Delivered messages older than this are deleted (by `gridgov worker` hourly and `outbox_prune`); undelivered never.
+GRIDGOV_OUTBOX_KEEP_DAYS = env_int("GRIDGOV_OUTBOX_KEEP_DAYS", 30)
 # Notifications: dotted path of the sender class (gridgov.common.notify); the default only logs, masked.
 GRIDGOV_NOTIFY_SENDER = env_str("GRIDGOV_NOTIFY_SENDER", "gridgov.common.notify.LoggingSender") or ""
 GRIDGOV_WECOM_WEBHOOK_URL = env_str("GRIDGOV_WECOM_WEBHOOK_URL", "") or ""  # for WeComWebhookSender (a secret)

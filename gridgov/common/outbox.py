@@ -15,6 +15,8 @@ Handlers live in ``HANDLERS`` (topic → callable taking the payload), filled by
 are loaded (e.g. ``gridgov.events.notifications``). See docs/outbox.md.
 
 * ``outbox_retry_now`` makes failing messages due at once with a fresh backoff (the admin's "retry now").
+* ``outbox_prune`` deletes delivered messages older than ``GRIDGOV_OUTBOX_KEEP_DAYS``, in small batches; messages not
+  yet delivered (waiting or failing) are never deleted by it. ``gridgov worker`` runs it hourly.
 """
 
 import datetime as dt
@@ -174,3 +176,33 @@ def outbox_retry_now(*, actor, ids, ip: str | None = None) -> int:
                          detail={"ids": reset_ids[:200], "count": count})
     return count
 
+
+@dataclass
+class Pruned:
+    cutoff: dt.datetime
+    deleted: int
+
+
+def outbox_prune(*, keep_days: int | None = None, batch: int = 1000, dry_run: bool = False) -> Pruned:
+    """Delete delivered messages whose ``delivered_at`` is more than ``keep_days`` (default
+    ``GRIDGOV_OUTBOX_KEEP_DAYS``) ago, ``batch`` rows per statement, each its own short transaction, so neither web
+    requests nor other workers wait on a long delete. Undelivered messages are never deleted, however old.
+    ``dry_run`` only counts."""
+    keep_days = settings.GRIDGOV_OUTBOX_KEEP_DAYS if keep_days is None else keep_days
+    if keep_days < 0:
+        raise ValueError("keep_days must be 0 or more")
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    cutoff = timezone.now() - dt.timedelta(days=keep_days)
+    old = OutboxMessage.objects.filter(delivered_at__isnull=False, delivered_at__lt=cutoff)
+    if dry_run:
+        return Pruned(cutoff=cutoff, deleted=old.count())
+    deleted = 0
+    while ids := list(old.order_by("id").values_list("id", flat=True)[:batch]):
+        with transaction.atomic():
+            deleted += OutboxMessage.objects.filter(pk__in=ids, delivered_at__lt=cutoff).delete()[0]
+        if len(ids) < batch:
+            break
+    if deleted:
+        log.info("outbox: pruned %d delivered messages older than %d days", deleted, keep_days)
+    return Pruned(cutoff=cutoff, deleted=deleted)

@@ -1,5 +1,6 @@
 """`gridgov worker`: deliver outbox messages (notifications, 12345 callbacks) until stopped. Run one or more per
-machine, on as many machines as you like: claims never overlap (docs/outbox.md)."""
+machine, on as many machines as you like: claims never overlap (docs/outbox.md). Every ``--prune-every`` seconds
+(hourly) it also deletes delivered messages older than GRIDGOV_OUTBOX_KEEP_DAYS (``outbox_prune``)."""
 
 import signal
 import threading
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections, connection
 
-from gridgov.common.outbox import HANDLERS, default_worker_id, outbox_deliver_once
+from gridgov.common.outbox import HANDLERS, default_worker_id, outbox_deliver_once, outbox_prune
 
 
 class Command(BaseCommand):
@@ -23,9 +24,13 @@ class Command(BaseCommand):
                             help="Seconds a claimed message stays with this worker before others may take it.")
         parser.add_argument("--idle-sleep", type=float, default=1.0, help="Seconds to wait when nothing is due.")
         parser.add_argument("--worker-id", default="", help="Name in claimed_by (default host:pid).")
+        parser.add_argument("--prune-every", type=float, default=3600.0,
+                            help="Seconds between deletions of old delivered messages, the first at start "
+                                 "(0: never).")
 
-    def handle(self, *args, once, max_seconds, batch, lease, idle_sleep, worker_id, **options):
+    def handle(self, *args, once, max_seconds, batch, lease, idle_sleep, worker_id, prune_every, **options):
         worker_id = worker_id or default_worker_id()
+        next_prune = time.monotonic() if prune_every > 0 else None
         stop = threading.Event()
         restore = self._on_signals(stop)
         ends = time.monotonic() + max_seconds if max_seconds is not None else None
@@ -36,6 +41,9 @@ class Command(BaseCommand):
                     break
                 if not connection.in_atomic_block:  # a long-lived process: drop broken or expired connections
                     close_old_connections()
+                if next_prune is not None and time.monotonic() >= next_prune:
+                    next_prune = time.monotonic() + prune_every
+                    self._prune(worker_id)
                 try:
                     outcome = outbox_deliver_once(worker_id=worker_id, handlers=HANDLERS, batch=batch,
                                                   lease_seconds=lease, stop=stop.is_set)
@@ -56,6 +64,20 @@ class Command(BaseCommand):
         finally:
             restore()
         self.stdout.write(f"worker {worker_id}: stopped")
+
+    def _prune(self, worker_id: str) -> None:
+        """Old delivered messages go; a failure here (the database is away) is reported and never stops delivery."""
+        try:
+            pruned = outbox_prune()
+        except DatabaseError as exc:
+            self.stderr.write(f"worker {worker_id}: pruning failed ({type(exc).__name__}), next time")
+            if connection.in_atomic_block:
+                raise
+            connection.close()
+            return
+        if pruned.deleted:
+            self.stdout.write(f"worker {worker_id}: pruned {pruned.deleted} delivered messages "
+                              f"older than {settings.GRIDGOV_OUTBOX_KEEP_DAYS} days")
 
     @staticmethod
     def _pause(seconds: float, ends: float | None) -> float:
