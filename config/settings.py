@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "gridgov.accounts",
     "gridgov.events",
     "gridgov.open311",
+    "gridgov.registry",
+    "gridgov.fieldwork",
+    "gridgov.visits",
+    "gridgov.disputes",
     "gridgov.web",
 ]
 
