@@ -202,6 +202,10 @@ GRIDGOV_HOTLINE_CALLBACK_TIMEOUT_SECONDS = env_int("GRIDGOV_HOTLINE_CALLBACK_TIM
 
 # Citizens reporting through a grid's QR code: reports per hour from one address.
 GRIDGOV_CITIZEN_REPORTS_PER_HOUR = env_int("GRIDGOV_CITIZEN_REPORTS_PER_HOUR", 10)
+# 12345 hotline and Open311 clients: requests a minute per client (gridgov.common.ratelimit; shared with Redis).
+GRIDGOV_CLIENT_REQUESTS_PER_MINUTE = env_int("GRIDGOV_CLIENT_REQUESTS_PER_MINUTE", 600)
+if GRIDGOV_CLIENT_REQUESTS_PER_MINUTE < 1:
+    raise ImproperlyConfigured("GRIDGOV_CLIENT_REQUESTS_PER_MINUTE must be at least 1")
 
 NINJA_PAGINATION_PER_PAGE = 50
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gridgov.common.errors import ValidationFailed
 from gridgov.common.images import process_image
+from gridgov.common.ratelimit import rate_hit
 from gridgov.events.choices import Channel
 from gridgov.events.models import Category, Event
 from gridgov.events.services import Report, event_report, event_transition, photo_store
@@ -52,15 +52,9 @@ def qr_svg(url: str) -> str:
 
 def rate_limit(ip: str | None) -> None:
     """At most GRIDGOV_CITIZEN_REPORTS_PER_HOUR reports an hour from one address (shared cache when configured)."""
-    limit = settings.GRIDGOV_CITIZEN_REPORTS_PER_HOUR
-    key = f"citizen-reports:{ip or 'unknown'}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    if count > limit:
+    hit = rate_hit(f"citizen-reports:{ip or 'unknown'}", limit=settings.GRIDGOV_CITIZEN_REPORTS_PER_HOUR,
+                   window=3600)
+    if not hit.allowed:
         raise ValidationFailed(_("Too many reports from your connection; please try again in an hour or call "
                                  "12345."), field="rate", code="rate_limited")
 

@@ -28,6 +28,7 @@ from pydantic import Field
 from gridgov.common.audit import audit_record, client_ip
 from gridgov.common.errors import Conflict, DomainError, ValidationFailed
 from gridgov.common.models import AuditLog
+from gridgov.common.ratelimit import ClientRateThrottle
 from gridgov.events import services
 from gridgov.events.choices import Channel
 from gridgov.events.models import Event, HotlineClient, HotlineOrder
@@ -160,6 +161,7 @@ def _order_out(event: Event) -> dict:
 
 
 @router.post("/hotline/orders", auth=HotlineSignature(), response={201: HotlineOrderOut, 200: HotlineOrderOut},
+             throttle=ClientRateThrottle("hotline"),  # per client a minute: 429 + Retry-After, nothing written
              summary="12345: push a work order (HMAC-signed; the same order_no returns the existing case)")
 def hotline_order(request, payload: HotlineOrderIn):
     created, event = hotline_order_receive(client=request.auth, order=payload, ip=client_ip(request))

@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gridgov.common.audit import audit_record, client_ip
 from gridgov.common.errors import DomainError, NotFound, PermissionDenied
+from gridgov.common.ratelimit import client_rate_hit
 from gridgov.events.choices import Channel
 from gridgov.events.idempotency import run_idempotent
 from gridgov.events.models import Category
@@ -40,6 +41,15 @@ def field_error(status: int, field: str, message) -> Open311Error:
     return Open311Error(status, _("%(field)s: %(message)s") % {"field": field, "message": message})
 
 
+class RateLimited(Open311Error):
+    """429 with Retry-After: the client made GRIDGOV_CLIENT_REQUESTS_PER_MINUTE requests in its current minute."""
+
+    def __init__(self, hit):
+        super().__init__(429, _("Too many requests: at most %(limit)d a minute for each api_key. Try again in "
+                                "%(seconds)d seconds.") % {"limit": hit.limit, "seconds": hit.retry_after})
+        self.retry_after = hit.retry_after
+
+
 def endpoint(*methods: str, jurisdiction: bool = True):
     """Answer in the requested format; refuse other methods, an unknown jurisdiction_id and any refused input in
     the spec's error format with the matching HTTP status."""
@@ -58,7 +68,10 @@ def endpoint(*methods: str, jurisdiction: bool = True):
                     _check_jurisdiction(request)
                 return view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as exc:
-                return render_error(fmt, exc.status, exc.description)
+                response = render_error(fmt, exc.status, exc.description)
+                if isinstance(exc, RateLimited):
+                    response["Retry-After"] = str(exc.retry_after)
+                return response
         # A machine interface: clients authenticate with api_key, never with a session cookie, so CSRF does not
         # apply (and a wrong method gets our 405, not Django's CSRF page).
         return csrf_exempt(wrapper)
@@ -244,6 +257,8 @@ def _person(first: str, last: str) -> str:
 def _create(request, fmt):
     data = request.POST
     client = _client(data)
+    if not (hit := client_rate_hit("open311", client.pk)).allowed:  # before anything is read or written
+        raise RateLimited(hit)
     code = (data.get("service_code") or "").strip()
     if not code:
         raise field_error(400, "service_code", _("This field is required."))
