@@ -1,7 +1,9 @@
 """gridgov settings: everything comes from environment variables, with embedded defaults for `make run`."""
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -145,8 +147,47 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("GRIDGOV_STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from here once `serve` has collected
+
+
+def media_storage() -> dict:
+    """STORAGES["default"] (case photos) from GRIDGOV_MEDIA_STORAGE=local|s3 and GRIDGOV_S3_* (docs/configuration.md,
+    "Photo storage"). Either way photos stay private: no ACL is sent (objects keep the bucket's private default) and
+    they are served only through the access-checked photo view, which reads them from the storage."""
+    raw = env_str("GRIDGOV_MEDIA_STORAGE", "") or ""
+    kind = raw.strip().lower() or "local"
+    bucket = (env_str("GRIDGOV_S3_BUCKET", "") or "").strip()
+    if kind == "local":
+        if bucket:
+            raise ImproperlyConfigured("GRIDGOV_S3_BUCKET is set but GRIDGOV_MEDIA_STORAGE is local: set "
+                                       "GRIDGOV_MEDIA_STORAGE=s3 to store photos in the bucket, or unset GRIDGOV_S3_*")
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"GRIDGOV_MEDIA_STORAGE={raw!r} is not local or s3")
+    if not bucket:
+        raise ImproperlyConfigured("GRIDGOV_MEDIA_STORAGE=s3 needs GRIDGOV_S3_BUCKET (the bucket's name)")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
+        raise ImproperlyConfigured(f"GRIDGOV_S3_BUCKET={bucket!r} is not a bucket name (3-63 of a-z 0-9 . -)")
+    options = {"bucket_name": bucket, "location": (env_str("GRIDGOV_S3_PREFIX", "") or "").strip().strip("/"),
+               "default_acl": None, "querystring_auth": True, "file_overwrite": False}
+    endpoint = (env_str("GRIDGOV_S3_ENDPOINT_URL", "") or "").strip()
+    if endpoint:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ImproperlyConfigured(f"GRIDGOV_S3_ENDPOINT_URL={endpoint!r} is not an http(s) URL")
+        options.update(endpoint_url=endpoint, addressing_style="path")  # S3-compatible servers: bucket in the path
+    if region := (env_str("GRIDGOV_S3_REGION", "") or "").strip():
+        options["region_name"] = region
+    access, secret = (env_str("GRIDGOV_S3_ACCESS_KEY", "") or "").strip(), env_str("GRIDGOV_S3_SECRET_KEY", "") or ""
+    if bool(access) != bool(secret):
+        raise ImproperlyConfigured("Set both GRIDGOV_S3_ACCESS_KEY and GRIDGOV_S3_SECRET_KEY (or their _FILE), or "
+                                   "neither to use boto3's own credentials (AWS_* variables, instance role)")
+    if access:
+        options.update(access_key=access, secret_key=secret)
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -155,7 +196,7 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = Path(env_str("GRIDGOV_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_ROOT = Path(env_str("GRIDGOV_MEDIA_ROOT", str(VAR_DIR / "media")))  # GRIDGOV_MEDIA_STORAGE=local
 MEDIA_URL = "/media/"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -73,7 +73,11 @@ def photo_file(request, photo_id: int, variant: str):
     if not visible:
         raise Http404
     name = photo.thumbnail if variant == "thumb" else photo.file
-    response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
+    try:  # local disk or a private S3 bucket alike: read through the storage and stream, never redirect to it
+        stored = default_storage.open(name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(stored, content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, max-age=3600"
