@@ -122,6 +122,8 @@ LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- sessions: idle timeout (sliding) plus an absolute cap enforced in middleware later ---------------------------
+# Flash messages live in the session (server side), not in a cookie: one of them shows a new 12345 secret once.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_AGE = env_int("GRIDGOV_SESSION_IDLE_SECONDS", 30 * 60)
 GRIDGOV_SESSION_ABSOLUTE_SECONDS = env_int("GRIDGOV_SESSION_ABSOLUTE_SECONDS", 12 * 3600)
 SESSION_SAVE_EVERY_REQUEST = False  # SessionTimeoutMiddleware refreshes the idle timer once a minute
@@ -247,6 +249,15 @@ GRIDGOV_CITIZEN_REPORTS_PER_HOUR = env_int("GRIDGOV_CITIZEN_REPORTS_PER_HOUR", 1
 GRIDGOV_CLIENT_REQUESTS_PER_MINUTE = env_int("GRIDGOV_CLIENT_REQUESTS_PER_MINUTE", 600)
 if GRIDGOV_CLIENT_REQUESTS_PER_MINUTE < 1:
     raise ImproperlyConfigured("GRIDGOV_CLIENT_REQUESTS_PER_MINUTE must be at least 1")
+
+# Patrols (docs/patrols.md): GPS points older than N days or more than N seconds ahead of the server are refused, and
+# so is an accuracy worse than N metres; a move faster than N km/h is a jump; urban workers need a patrol track on
+# N percent of the days of a month (seed 000), rural workers on every working day.
+GRIDGOV_GPS_MAX_AGE_DAYS = env_int("GRIDGOV_GPS_MAX_AGE_DAYS", 30)
+GRIDGOV_GPS_MAX_FUTURE_SECONDS = env_int("GRIDGOV_GPS_MAX_FUTURE_SECONDS", 300)
+GRIDGOV_GPS_MAX_ACCURACY_M = env_int("GRIDGOV_GPS_MAX_ACCURACY_M", 2000)
+GRIDGOV_PATROL_MAX_SPEED_KMH = env_int("GRIDGOV_PATROL_MAX_SPEED_KMH", 120)
+GRIDGOV_PATROL_URBAN_DAY_PERCENT = env_int("GRIDGOV_PATROL_URBAN_DAY_PERCENT", 70)
 
 NINJA_PAGINATION_PER_PAGE = 50
 
