@@ -259,6 +259,12 @@ GRIDGOV_GPS_MAX_ACCURACY_M = env_int("GRIDGOV_GPS_MAX_ACCURACY_M", 2000)
 GRIDGOV_PATROL_MAX_SPEED_KMH = env_int("GRIDGOV_PATROL_MAX_SPEED_KMH", 120)
 GRIDGOV_PATROL_URBAN_DAY_PERCENT = env_int("GRIDGOV_PATROL_URBAN_DAY_PERCENT", 70)
 
+# Visits (docs/visits.md): every household is to be visited at least every N days (quarterly); people with a tag are
+# visited as often as the tag says (registry.Tag.visit_every_days, the smallest over their tags).
+GRIDGOV_HOUSEHOLD_VISIT_DAYS = env_int("GRIDGOV_HOUSEHOLD_VISIT_DAYS", 90)
+if GRIDGOV_HOUSEHOLD_VISIT_DAYS < 1:
+    raise ImproperlyConfigured("GRIDGOV_HOUSEHOLD_VISIT_DAYS must be at least 1")
+
 NINJA_PAGINATION_PER_PAGE = 50
 
 LOGGING = {
