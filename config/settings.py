@@ -238,6 +238,10 @@ GRIDGOV_OUTBOX_BACKOFF_MAX_SECONDS = env_int("GRIDGOV_OUTBOX_BACKOFF_MAX_SECONDS
 GRIDGOV_OUTBOX_KEEP_DAYS = env_int("GRIDGOV_OUTBOX_KEEP_DAYS", 30)
 # Notifications: dotted path of the sender class (gridgov.common.notify); the default only logs, masked.
 GRIDGOV_NOTIFY_SENDER = env_str("GRIDGOV_NOTIFY_SENDER", "gridgov.common.notify.LoggingSender") or ""
+
+# Registry (docs/registry.md): the 基础信息采集率 a grid must reach (people and households recorded against its declared
+# population and households, in percent); grids below it are listed on the coverage page.
+GRIDGOV_COLLECTION_TARGET_PERCENT = env_int("GRIDGOV_COLLECTION_TARGET_PERCENT", 95)
 GRIDGOV_WECOM_WEBHOOK_URL = env_str("GRIDGOV_WECOM_WEBHOOK_URL", "") or ""  # for WeComWebhookSender (a secret)
 # 12345 hotline (docs/hotline-12345.md): allowed clock skew of signed pushes; timeout of result callbacks.
 GRIDGOV_HOTLINE_MAX_SKEW_SECONDS = env_int("GRIDGOV_HOTLINE_MAX_SKEW_SECONDS", 300)

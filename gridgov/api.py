@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
@@ -40,6 +40,18 @@ def _auth_error(request, exc):
                                status=401)
 
 
+@api.exception_handler(Throttled)
+def _throttled(request, exc: Throttled):
+    wait = int(exc.wait or 0) + (1 if exc.wait and exc.wait % 1 else 0)
+    response = api.create_response(request, {
+        "code": "rate_limited",
+        "message": _("Too many requests: try again in %(seconds)d seconds.") % {"seconds": max(wait, 1)}},
+        status=429)
+    if exc.wait is not None:
+        response["Retry-After"] = str(max(wait, 1))
+    return response
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     return api.create_response(request, {"code": "error", "message": str(exc)}, status=exc.status_code)
@@ -50,9 +62,13 @@ from gridgov.events.api import router as events_router  # noqa: E402
 from gridgov.events.hotline import router as hotline_router  # noqa: E402
 from gridgov.events.indicators_api import router as indicators_router  # noqa: E402
 from gridgov.regions.api import router as regions_router  # noqa: E402
+from gridgov.visits.api import router as visits_router  # noqa: E402
+from gridgov.registry.api import router as registry_router  # noqa: E402
 
 api.add_router("", regions_router)
 api.add_router("", accounts_router)
 api.add_router("", events_router)
 api.add_router("", hotline_router)
 api.add_router("", indicators_router)
+api.add_router("", registry_router)
+api.add_router("", visits_router)

@@ -28,6 +28,7 @@ from gridgov.regions.geometry import load, to_geojson
 from gridgov.regions.index import geo_index
 from gridgov.regions.models import Layer, Region
 from gridgov.regions.services import RegionSpec
+from gridgov.registry.demo import registry_demo_build
 
 DEMO_PASSWORD = "gridgov-demo-2026"
 BASE_DATE = dt.date(2024, 1, 1)
@@ -432,5 +433,6 @@ def demo_build(*, scale: str = "small", seed: int = 2026, progress=None) -> list
         builder.write_departments()
         builder.write_accounts()
         taxonomy_seed()
+        registry_demo_build(scale=scale, seed=seed)  # gridgov/registry/demo.py: houses, households, people
     geo_index.invalidate()
     return demo_personas()

@@ -1,0 +1,69 @@
+"""Who may see, change and reveal registry data. Deny by default; every query is scoped by the region tree.
+
+| role | people, houses, units | change | key-person tags | reveal ID number / phone |
+|---|---|---|---|---|
+| grid worker | own grids | yes | yes | yes (own grids) |
+| grid leader | own grid(s) | yes | yes | yes |
+| community / village staff | their community | yes | yes | yes |
+| dispatcher (street / district) | their street / district | no | yes | yes |
+| leader | their region, masked | no | no | no |
+| department handler, the three administrators | nothing | no | no | no |
+
+Why: the people who visit, check and help key persons are the grid team, the community and the command centre
+(which dispatches to them); a leader reads figures and coverage, not who is on a watch list; department handlers
+receive cases, not the population register (a police station keeps its own key-person records); the three
+administrators keep the system, not the data (the system administrator edits the tag list in the admin).
+"""
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+
+from gridgov.accounts.choices import Role
+from gridgov.accounts.scope import region_in_scope, scope_paths
+
+READ_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.LEADER}
+WRITE_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF}
+KEY_TAG_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER}
+REVEAL_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER}
+REVEAL_FIELDS = ("id_number", "phone")
+REVEAL_REASON_MIN = 4  # characters: "核实身份" is the shortest honest reason
+
+
+def _role(user):
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return getattr(user, "role", None)
+
+
+def can_read(user) -> bool:
+    return _role(user) in READ_ROLES
+
+
+def can_write(user) -> bool:
+    return _role(user) in WRITE_ROLES
+
+
+def can_see_key_tags(user) -> bool:
+    return _role(user) in KEY_TAG_ROLES
+
+
+def can_reveal(user) -> bool:
+    return _role(user) in REVEAL_ROLES
+
+
+def restrict(qs: QuerySet, user, path_field: str = "grid__path") -> QuerySet:
+    """Registry rows whose grid lies in the user's part of the tree; nothing for roles without registry access."""
+    if not can_read(user):
+        return qs.none()
+    paths = scope_paths(user, "view")
+    if paths is None:
+        return qs
+    if not paths:
+        return qs.none()
+    return qs.filter(reduce(or_, (Q(**{f"{path_field}__startswith": p}) for p in paths)))
+
+
+def grid_in_scope(user, region) -> bool:
+    return can_read(user) and region_in_scope(user, region, "view")
