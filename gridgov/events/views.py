@@ -72,15 +72,23 @@ def photo_file(request, photo_id: int, variant: str):
         Event.objects.restrict(request.user).filter(pk=photo.event_id).exists()
     if not visible:
         raise Http404
-    name = photo.thumbnail if variant == "thumb" else photo.file
-    try:  # local disk or a private S3 bucket alike: read through the storage and stream, never redirect to it
+    return photo_response(photo.thumbnail if variant == "thumb" else photo.file)
+
+
+def photo_response(name, *, cache: str = "private, max-age=3600"):
+    """A stored photo as bytes that never execute, read through the storage (local disk or a private S3 bucket
+    alike) and streamed: never a redirect to the storage."""
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse, Http404
+
+    try:
         stored = default_storage.open(name, "rb")
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(stored, content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = cache
     return response
 
 

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,15 +110,25 @@ def public_requests(taxonomy: Taxonomy) -> QuerySet:
     """Cases as the public may see them: no reporter fields, hidden classes left out, the last move and the first
     report photo fetched in the same query."""
     latest = Transition.objects.filter(event=OuterRef("pk")).order_by("-at", "-id")
-    photo = (Photo.objects.filter(event=OuterRef("pk"), kind__in=[PhotoKind.REPORT, PhotoKind.BEFORE])
+    photo = (Photo.objects.filter(event=OuterRef("pk"), kind__in=PUBLIC_PHOTO_KINDS)
              .order_by("uploaded_at", "id"))
     return (Event.objects.exclude(category_id__in=taxonomy.hidden_ids())
             .select_related("category", "lead_department")
             .defer("reporter_name", "reporter_phone", "reporter", "satisfaction_comment")
             .annotate(last_reason=Subquery(latest.values("reason")[:1]),
                       last_at=Subquery(latest.values("at")[:1]),
-                      first_photo=Subquery(photo.values("file")[:1]))
+                      first_photo=Subquery(photo.values("id")[:1]))
             .order_by("-reported_at", "-id"))
+
+
+PUBLIC_PHOTO_KINDS = [PhotoKind.REPORT, PhotoKind.BEFORE]
+
+
+def public_photo(photo_id: int) -> Photo | None:
+    """A report photo of a case the public may see (``media_url``): never a photo of a hidden class, nor one taken
+    while handling or verifying the case."""
+    return (Photo.objects.filter(pk=photo_id, kind__in=PUBLIC_PHOTO_KINDS,
+                                 event__in=public_requests(Taxonomy.load()).values("pk")).first())
 
 
 def open311_status(status: str) -> str:
@@ -148,5 +158,5 @@ def request_out(event: Event, request) -> dict:
         "address": redact(event.address),
         "lat": event.lat,
         "long": event.lon,
-        "media_url": request.build_absolute_uri(default_storage.url(photo)) if photo else "",
+        "media_url": request.build_absolute_uri(reverse("open311:media", args=[photo])) if photo else "",
     }

@@ -27,7 +27,7 @@ from gridgov.events.models import Category
 from gridgov.events.services import Report, event_report
 from gridgov.open311.formats import Open311Error, render, render_error
 from gridgov.open311.models import Open311Client
-from gridgov.open311.public import (
+from gridgov.open311.public import (public_photo, 
     CLOSED, DEFAULT_SPAN, MAX_REQUESTS, Taxonomy, public_requests, request_out, service_notice, service_out, w3,
 )
 
@@ -206,6 +206,19 @@ def token_detail(request, token, fmt):
     """We create requests synchronously, so a token is simply the case number (service_request_id)."""
     event = _visible(token, "token")
     return render(fmt, "service_requests", [{"service_request_id": event.number, "token": token}])
+
+
+def media(request, photo_id: int):
+    """``media_url``: the thumbnail of a case's first report photo (EXIF stripped when it was stored), public like
+    the request itself."""
+    from django.http import Http404
+
+    from gridgov.events.views import photo_response
+
+    photo = public_photo(photo_id) if request.method == "GET" else None
+    if photo is None:
+        raise Http404
+    return photo_response(photo.thumbnail, cache="public, max-age=3600")
 
 
 # --- POST requests ----------------------------------------------------------------------------------------------------

@@ -3,11 +3,12 @@
 import datetime as dt
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from gridgov.accounts.models import User
 from gridgov.events.choices import Channel
-from gridgov.events.models import Event, Photo
+from gridgov.events.models import Category, Event, Photo
 from gridgov.events.services import Report, event_report, event_transition
 from gridgov.open311 import views
 from gridgov.open311.models import Open311Client
@@ -173,8 +174,32 @@ def test_media_url_is_the_first_report_photo(api, api_key, point):
     for name, kind in (("2026/01/first.jpg", "report"), ("2026/01/second.jpg", "report")):
         Photo.objects.create(event=event, kind=kind, file=name, thumbnail=name.replace(".jpg", ".thumb.jpg"),
                              sha256="0" * 64)
+    first = Photo.objects.get(file="2026/01/first.jpg")
     [one] = requests_of(api.get(f"/open311/v2/requests/{number}.json"), "json")
-    assert one["media_url"] == "http://testserver/media/2026/01/first.jpg"
+    assert one["media_url"] == f"http://testserver/open311/v2/media/{first.pk}.jpg"
+
+
+def test_media_url_serves_only_public_report_photos(api, api_key, point, settings, tmp_path):
+    from django.core.files.storage import default_storage
+
+    from gridgov.events.choices import PhotoKind
+
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
+    number = create(api, "json", api_key, point)
+    event = Event.objects.get(number=number)
+    thumb = default_storage.save("t/report.thumb.jpg", ContentFile(b"\xff\xd8thumb"))
+    report = Photo.objects.create(event=event, kind=PhotoKind.REPORT, file="t/report.jpg", thumbnail=thumb,
+                                  sha256="0" * 64)
+    verify = Photo.objects.create(event=event, kind=PhotoKind.VERIFY, file="t/v.jpg", thumbnail=thumb,
+                                  sha256="1" * 64)
+    served = api.get(f"/open311/v2/media/{report.pk}.jpg")
+    assert served.status_code == 200 and b"".join(served.streaming_content) == b"\xff\xd8thumb"
+    assert served["Content-Type"] == "image/jpeg" and served["X-Content-Type-Options"] == "nosniff"
+    assert api.get(f"/open311/v2/media/{verify.pk}.jpg").status_code == 404  # taken while handling: not public
+    hidden = Category.objects.filter(parent__code="05").first()  # 重点人员: never published
+    Event.objects.filter(pk=event.pk).update(category=hidden)
+    assert api.get(f"/open311/v2/media/{report.pk}.jpg").status_code == 404
 
 
 def test_control_characters_in_a_description_do_not_break_the_xml(api, api_key, point):
