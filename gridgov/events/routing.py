@@ -46,16 +46,18 @@ class _Directory:
         # the taxonomy too (a few hundred rows): intake needs a category per request and must not query for it
         self.categories = {c.code: c for c in Category.objects.select_related("parent")}
 
-        depts = []
+        depts, objects = [], {}
         for d in Department.objects.filter(is_active=True).prefetch_related("service_area").select_related("region"):
             paths = [r.path for r in d.service_area.all()] or [d.region.path]
             depts.append((d.pk, d.kind, paths, d.name))
+            objects[d.pk] = d
         rules = {}
         for r in Route.objects.select_related("region").order_by("priority", "id"):
             rules.setdefault(r.category_id, []).append(
                 (r.department_kind, r.department_id, r.region.path if r.region_id else "", r.joint))
         self.departments, self.rules = depts, rules
         self.names = {pk: name for pk, _kind, _paths, name in depts}
+        self.department_objects = objects  # read-only instances for answers (a new case's lead department)
 
     def ensure(self):
         if time.monotonic() - self._loaded_at > CACHE_SECONDS:

@@ -195,7 +195,8 @@ def event_file(*, actor, intake: Intake) -> Event:
         event.deadline, event.deadline_estimated = deadline.due, deadline.estimated
         event.warn_at = _warn_at(now, deadline.due)
         event.dispatched_at, event.auto_dispatched = now, True
-        event.lead_department = Department(id=decision.lead_id, name=directory.names.get(decision.lead_id, ""))
+        event.lead_department = (directory.department_objects.get(decision.lead_id)
+                                 or Department.objects.get(pk=decision.lead_id))
         moves.append(("auto_dispatch", SYSTEM, {"lead": decision.lead_id, "joint": decision.joint_ids,
                                                 "deadline": deadline.due.isoformat()}, ""))
     else:

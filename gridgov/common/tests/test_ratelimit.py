@@ -79,7 +79,7 @@ def test_a_hotline_client_over_its_limit_gets_429_with_retry_after_and_nothing_i
     assert [push("hotline-a", SECRET_A, f"GD-A-{i}").status_code for i in range(3)] == [201, 201, 201]
     before = written()
     refused = push("hotline-a", SECRET_A, "GD-A-3")
-    assert refused.status_code == 429
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
     assert 1 <= int(refused["Retry-After"]) <= 60
     body = refused.json()
     assert set(body) == {"code", "message"} and body["message"]  # the hotline endpoint's error JSON
