@@ -1,6 +1,6 @@
 """Registry API under /api/v1/registry/: people, houses, households, units, organisations, tags, reveal, coverage.
 
-Every answer is masked (identity numbers and phones) and sent with ``Cache-Control: no-store``; the one clear value
+Every answer is masked (identity numbers and phones) and every one is sent with ``Cache-Control: no-store``; the one clear value
 comes from ``POST /registry/people/{id}/reveal`` (a role that may reveal, a reason, an audit row). A create of a
 record that already exists (same document, address, household number or credit code) answers 200 with that record
 and ``created: false``; a new one answers 201.
@@ -178,6 +178,7 @@ def person_tag_remove(request, person_id: int, tag: str):
 
 
 @router.get("/registry/tags", summary="The tags you may see, with their visit frequencies")
+@decorate_view(never_cache)
 def tag_list(request):
     _reader(request)
     return [{"code": t.code, "name": t.name, "group": t.group, "visit_every_days": t.visit_every_days}
@@ -313,6 +314,7 @@ def organisation_update(request, organisation_id: int, payload: OrganisationIn):
 
 # --- coverage --------------------------------------------------------------------------------------------------------
 @router.get("/registry/coverage", summary="基础信息采集率 of a region (yours by default) and its children")
+@decorate_view(never_cache)
 def coverage(request, region: str = ""):
     _reader(request)
     summary = selectors.coverage_summary(user=request.user, region_code=region)
@@ -324,6 +326,7 @@ def coverage(request, region: str = ""):
 
 
 @router.get("/registry/coverage/below-target", response=list[dict], summary="Grids below the collection target")
+@decorate_view(never_cache)
 @paginate(PageNumberPagination, page_size=100)
 def coverage_below_target(request, region: str = ""):
     _reader(request)
