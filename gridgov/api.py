@@ -61,6 +61,7 @@ from gridgov.accounts.api import router as accounts_router  # noqa: E402
 from gridgov.events.api import router as events_router  # noqa: E402
 from gridgov.events.hotline import router as hotline_router  # noqa: E402
 from gridgov.events.indicators_api import router as indicators_router  # noqa: E402
+from gridgov.fieldwork.api import router as fieldwork_router  # noqa: E402
 from gridgov.regions.api import router as regions_router  # noqa: E402
 from gridgov.visits.api import router as visits_router  # noqa: E402
 from gridgov.registry.api import router as registry_router  # noqa: E402
@@ -69,6 +70,7 @@ api.add_router("", regions_router)
 api.add_router("", accounts_router)
 api.add_router("", events_router)
 api.add_router("", hotline_router)
+api.add_router("", fieldwork_router)
 api.add_router("", indicators_router)
 api.add_router("", registry_router)
 api.add_router("", visits_router)

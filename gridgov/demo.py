@@ -22,6 +22,7 @@ from gridgov.accounts.choices import DepartmentKind, Employment, Role
 from gridgov.accounts.models import Department, User
 from gridgov.common.errors import ValidationFailed
 from gridgov.events.taxonomy import taxonomy_seed
+from gridgov.fieldwork.demo import demo_patrols as fieldwork_demo_build
 from gridgov.regions import services as region_services
 from gridgov.regions.choices import AreaType, Level, LayerKind, RegionStatus, SpecialKind
 from gridgov.regions.geometry import load, to_geojson
@@ -435,4 +436,5 @@ def demo_build(*, scale: str = "small", seed: int = 2026, progress=None) -> list
         taxonomy_seed()
         registry_demo_build(scale=scale, seed=seed)  # gridgov/registry/demo.py: houses, households, people
     geo_index.invalidate()
+    fieldwork_demo_build()  # gridgov/fieldwork/demo.py: patrol tracks, summaries and their anomalies
     return demo_personas()

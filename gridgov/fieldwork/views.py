@@ -1,0 +1,146 @@
+"""Patrol pages: the daily summaries, the phone's recording page, track replay, who missed which scheduled patrol,
+and the anomaly list with review. Tracks tell where a person was: every page is ``no-store``."""
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from gridgov.common.errors import DomainError, NotFound
+from gridgov.fieldwork import selectors, services
+from gridgov.fieldwork.choices import AnomalyKind, AnomalyStatus
+from gridgov.fieldwork.scope import ANOMALY_REVIEW_ROLES, ANOMALY_VIEW_ROLES, PATROL_ROLES, SUPERVISOR_ROLES
+
+
+def _page(request, template, context, status=200, tab=""):
+    user = request.user
+    context.update(nav="patrols", tab=tab, can_record=user.role in PATROL_ROLES,
+                   can_see_anomalies=user.role in ANOMALY_VIEW_ROLES,
+                   is_supervisor=user.role in SUPERVISOR_ROLES)
+    response = render(request, template, context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _not_found(request):
+    return _page(request, "web/not_found.html", {}, status=404)
+
+
+def _month(request):
+    try:
+        return selectors.parse_month(request.GET.get("month"))
+    except DomainError:
+        return selectors.parse_month(None)
+
+
+@login_required
+def day_list(request):
+    if request.user.role not in PATROL_ROLES | SUPERVISOR_ROLES:
+        return _not_found(request)
+    month = _month(request)
+    workers = list(selectors.visible_workers(request.user)) if request.user.role in SUPERVISOR_ROLES else []
+    try:
+        worker_id = int(request.GET.get("worker") or 0) or None
+    except ValueError:
+        worker_id = None
+    days = selectors.patrol_days(user=request.user, worker_id=worker_id, month=month)
+    page = Paginator(days, 50).get_page(request.GET.get("page"))
+    totals = {"days": 0, "patrol_days": 0, "km": 0.0}
+    for d in page:
+        totals["days"] += 1
+        totals["patrol_days"] += d.is_patrol_day
+        totals["km"] += d.distance_m / 1000
+    return _page(request, "fieldwork/days.html", {
+        "page": page, "month": "%04d-%02d" % month, "workers": workers, "worker_id": worker_id,
+        "totals": totals}, tab="days")
+
+
+@login_required
+def record(request):
+    if request.user.role not in PATROL_ROLES:
+        return _not_found(request)
+    from gridgov.fieldwork.choices import PatrolKind
+
+    return _page(request, "fieldwork/record.html", {"kinds": PatrolKind.choices,
+                                                    "max_batch": services.MAX_BATCH}, tab="record")
+
+
+@login_required
+def replay(request, worker_id: int, day: str):
+    if request.user.role not in PATROL_ROLES | SUPERVISOR_ROLES:
+        return _not_found(request)
+    try:
+        worker = selectors.access_worker(request.user, worker_id)
+        the_day = selectors.parse_day(day)
+    except DomainError:
+        return _not_found(request)
+    summary = selectors.patrol_days(user=request.user, worker_id=worker.pk).filter(day=the_day).first()
+    context = {"worker": worker, "day": the_day, "summary": summary,
+               "prev_day": the_day - timezone.timedelta(days=1), "next_day": the_day + timezone.timedelta(days=1),
+               "grids": worker.grids.order_by("code")}
+    return _page(request, "fieldwork/replay.html", context, tab="days")
+
+
+@login_required
+def schedule(request):
+    if request.user.role not in PATROL_ROLES | SUPERVISOR_ROLES:
+        return _not_found(request)
+    month = _month(request)
+    only_missed = request.GET.get("all") != "1"
+    rows = selectors.schedule_misses(user=request.user, month=month)
+    shown = [r for r in rows if not only_missed or not r.compliant]
+    return _page(request, "fieldwork/schedule.html", {
+        "rows": shown, "month": "%04d-%02d" % month, "only_missed": only_missed, "total": len(rows),
+        "missing": sum(1 for r in rows if not r.compliant)}, tab="schedule")
+
+
+@login_required
+def anomaly_list(request):
+    if request.user.role not in ANOMALY_VIEW_ROLES:
+        return _not_found(request)
+    status = request.GET.get("status", "open")
+    status = status if status in AnomalyStatus.values else ""
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in AnomalyKind.values else ""
+    month = selectors.parse_month(request.GET["month"]) if request.GET.get("month") and _valid_month(
+        request.GET["month"]) else None
+    items = selectors.anomaly_list(user=request.user, status=status or None, kind=kind or None, month=month)
+    page = Paginator(items, 30).get_page(request.GET.get("page"))
+    return _page(request, "fieldwork/anomalies.html", {
+        "page": page, "rows": [selectors.anomaly_out(a) for a in page], "status": status, "kind": kind,
+        "month": request.GET.get("month", ""), "statuses": AnomalyStatus.choices, "kinds": AnomalyKind.choices},
+        tab="anomalies")
+
+
+def _valid_month(value: str) -> bool:
+    try:
+        selectors.parse_month(value)
+        return True
+    except DomainError:
+        return False
+
+
+@login_required
+def anomaly_detail(request, anomaly_id: int):
+    if request.user.role not in ANOMALY_VIEW_ROLES:
+        return _not_found(request)
+    try:
+        anomaly = selectors.access_anomaly(request.user, anomaly_id)
+    except NotFound:
+        return _not_found(request)
+    error = None
+    if request.method == "POST":
+        try:
+            services.anomaly_review(actor=request.user, anomaly_id=anomaly.pk,
+                                    decision=request.POST.get("decision", ""), note=request.POST.get("note", ""))
+            return redirect("fieldwork:anomaly", anomaly_id=anomaly.pk)
+        except DomainError as exc:
+            error = exc
+    can_review = (request.user.role in ANOMALY_REVIEW_ROLES and anomaly.status == AnomalyStatus.OPEN
+                  and anomaly.worker_id != request.user.pk)
+    return _page(request, "fieldwork/anomaly.html", {
+        "anomaly": anomaly, "a": selectors.anomaly_out(anomaly), "can_review": can_review, "error": error,
+        "evidence_json": json.dumps(anomaly.evidence, ensure_ascii=False, indent=2),
+        "note": request.POST.get("note", "")}, status=422 if error else 200, tab="anomalies")
