@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("gridgov.accounts.urls")),
     path("", include("gridgov.events.urls")),
     path("", include("gridgov.fieldwork.urls")),
+    path("", include("gridgov.visits.urls")),
+    path("", include("gridgov.disputes.urls")),
     path("", include("gridgov.web.urls")),
 ]
 if settings.DEBUG:

@@ -64,6 +64,7 @@ from gridgov.events.indicators_api import router as indicators_router  # noqa: E
 from gridgov.fieldwork.api import router as fieldwork_router  # noqa: E402
 from gridgov.regions.api import router as regions_router  # noqa: E402
 from gridgov.visits.api import router as visits_router  # noqa: E402
+from gridgov.disputes.api import router as disputes_router  # noqa: E402
 from gridgov.registry.api import router as registry_router  # noqa: E402
 
 api.add_router("", regions_router)
@@ -74,3 +75,4 @@ api.add_router("", fieldwork_router)
 api.add_router("", indicators_router)
 api.add_router("", registry_router)
 api.add_router("", visits_router)
+api.add_router("", disputes_router)

@@ -3,6 +3,7 @@ escalation into an event when the grid cannot settle it (小事不出村、大�
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.common.fields import EncryptedTextField
@@ -34,11 +35,16 @@ class Dispute(TimeStampedModel):
     event = models.ForeignKey("events.Event", verbose_name=_("escalated as event"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="disputes")
     version = models.PositiveIntegerField(_("version"), default=1)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("dispute")
         verbose_name_plural = _("disputes")
         ordering = ["-registered_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["registered_by", "client_key"], condition=~Q(client_key=""),
+                                               name="dispute_unique_client_key")]
+        indexes = [models.Index(fields=["region_path", "registered_at"], name="dispute_path_time_idx")]
 
     def __str__(self):
         return self.number
@@ -68,4 +74,23 @@ class MediationStep(models.Model):
     class Meta:
         verbose_name = _("mediation step")
         verbose_name_plural = _("mediation steps")
+        ordering = ["at", "id"]
+
+
+class DisputeTransition(models.Model):
+    """One status change made by ``disputes.services.dispute_transition`` (the only code that changes a status)."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(_("action"), max_length=16)
+    from_status = models.CharField(_("from"), max_length=16, choices=DisputeStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=DisputeStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    actor_name = models.CharField(_("by"), max_length=150)
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dispute status change")
+        verbose_name_plural = _("dispute status changes")
         ordering = ["at", "id"]

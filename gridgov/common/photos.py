@@ -1,0 +1,30 @@
+"""Storing and serving processed photos (``gridgov.common.images.process_image``), for any app that keeps them:
+server-generated names in the default storage (local disk or a private S3 bucket), served only by access-checked
+views as bytes that never execute."""
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+
+from gridgov.common.images import ProcessedImage, image_filename
+
+
+def photo_files_save(image: ProcessedImage) -> tuple[str, str]:
+    """Save a processed image and its thumbnail under fresh server-generated names; returns (file, thumbnail)."""
+    name = image_filename(image.sha256)
+    stored = default_storage.save(name, ContentFile(image.content))
+    thumb = default_storage.save(name.replace(".jpg", ".thumb.jpg"), ContentFile(image.thumbnail))
+    return stored, thumb
+
+
+def photo_response(name: str) -> FileResponse:
+    """Stream a stored photo (the caller has checked access): never a redirect to the storage, never executable."""
+    try:
+        stored = default_storage.open(name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(stored, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
