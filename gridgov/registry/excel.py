@@ -19,10 +19,11 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from gridgov.accounts.choices import Role
 from gridgov.accounts.scope import scope_paths
 from gridgov.common.masking import mask_id_number, mask_phone
-from gridgov.registry.choices import Gender, HouseUse, IdType, ImportKind, OrgKind, Rental, Residence, UnitKind
+from gridgov.registry import policy
+from gridgov.registry.choices import (Gender, HouseUse, IdType, ImportKind, OrgKind, Rental, Residence, TagGroup,
+                                      UnitKind)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATA_SHEET = "数据"
@@ -30,10 +31,11 @@ HELP_SHEET = "说明"
 LISTS_SHEET = "选项"
 VALIDATION_ROWS = 200_000  # drop-down lists apply to this many data rows
 
-# Roles that keep the registries of their own area: they may download templates, import and export (a grid worker
-# for their own grids, a grid leader for theirs, community staff for the community, a dispatcher for their street or
-# district). Leaders (read-only), department handlers and the three administrators may not: docs/registry-import.md.
-IMPORT_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER})
+# Who imports: the roles that change the registry (registry.policy.WRITE_ROLES: grid worker for their own grids,
+# grid leader, community staff). Who exports: the roles that read it (policy.READ_ROLES, adding dispatchers and
+# leaders), masked, and key-person tags only for those who may see them. docs/registry-import.md.
+IMPORT_ROLES = frozenset(policy.WRITE_ROLES)
+EXPORT_ROLES = frozenset(policy.READ_ROLES)
 
 # Chinese labels of the stored choice values: the templates are Chinese whatever the UI language is. The importer
 # also accepts the stored values themselves (e.g. "male").
@@ -301,7 +303,7 @@ def export_queryset(kind: str, *, user):
 
     model = {ImportKind.PEOPLE: m.Person, ImportKind.HOUSES: m.House, ImportKind.HOUSEHOLDS: m.Household,
              ImportKind.UNITS: m.Unit, ImportKind.ORGANISATIONS: m.Organisation}[kind]
-    qs = _scoped(model.objects.filter(is_active=True), user, "grid__path").select_related("grid").order_by("id")
+    qs = policy.restrict(model.objects.filter(is_active=True), user).select_related("grid").order_by("id")
     if kind == ImportKind.PEOPLE:
         qs = qs.select_related("household")
     if kind == ImportKind.HOUSEHOLDS:
@@ -374,7 +376,10 @@ def export_workbook(kind: str, *, user, stream=None) -> tuple[bytes | None, int]
     def flush():
         tags: dict[int, list[str]] = {}
         if kind == ImportKind.PEOPLE and batch:
-            for person_id, name in (PersonTag.objects.filter(person_id__in=[o.pk for o in batch])
+            links = PersonTag.objects.filter(person_id__in=[o.pk for o in batch])
+            if not policy.can_see_key_tags(user):
+                links = links.exclude(tag__group=TagGroup.KEY)
+            for person_id, name in (links
                                     .order_by("tag__sort_order", "tag__code").values_list("person_id", "tag__name")):
                 tags.setdefault(person_id, []).append(name)
         for obj in batch:
@@ -397,3 +402,31 @@ def export_workbook(kind: str, *, user, stream=None) -> tuple[bytes | None, int]
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue(), count
+
+
+def registry_export(*, actor, kind: str, ip: str | None = None) -> tuple[bytes, int]:
+    """The masked export of one registry within the actor's area, audited (who exported what, how many rows)."""
+    from django.db import transaction
+    from django.utils.translation import gettext as _
+
+    from gridgov.common.audit import audit_record
+    from gridgov.common.errors import PermissionDenied, ValidationFailed
+
+    if not policy.can_read(actor):
+        raise PermissionDenied(_("Your role does not read the registry."))
+    if kind not in LAYOUTS:
+        raise ValidationFailed(_("Unknown registry."), field="kind")
+    data, count = export_workbook(kind, user=actor)
+    with transaction.atomic():
+        audit_record(actor=actor, action="registry.export", object_type=f"registry.{kind}", ip=ip,
+                     detail={"kind": kind, "rows": count, "masked": True})
+    return data, count
+
+
+def download_name(kind: str, what: str) -> tuple[str, str]:
+    """(ASCII file name, Chinese file name) of a template or an export."""
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    title = LAYOUTS[kind].title
+    if what == "template":
+        return f"{kind}-template.xlsx", f"{title}导入模板.xlsx"
+    return f"{kind}-export-{stamp}.xlsx", f"{title}导出-{stamp}.xlsx"

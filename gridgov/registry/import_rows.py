@@ -193,8 +193,8 @@ def _shown(column: Column, value) -> str:
     text = _text(value) if value is not None else ""
     if column.kind == "document":
         return mask_id_number(text) if "*" not in text else text
-    if column.kind == "phone":
-        return mask_phone(text) if "*" not in text else text
+    if column.kind == "phone":  # a short (invalid) number would show whole through the mask: hide it all
+        return text if "*" in text else mask_phone(text) if len(text) >= 9 else "*" * len(text)
     return text[:60]
 
 

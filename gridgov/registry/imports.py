@@ -46,7 +46,6 @@ from django.utils.translation import gettext as _
 
 from gridgov.common.audit import audit_record
 from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
-from gridgov.common.masking import mask_id_number, mask_phone
 from gridgov.common.models import AuditLog
 from gridgov.registry.choices import ImportMode, ImportStatus
 from gridgov.registry.excel import DATA_SHEET, IMPORT_ROLES, LAYOUTS, Layout
@@ -482,16 +481,6 @@ def write_error_workbook(run: Run) -> str:
     wb.save(buf)
     return default_storage.save(f"imports/{timezone.now():%Y/%m}/errors-{uuid.uuid4().hex}.xlsx",
                                 ContentFile(buf.getvalue()))
-
-
-def mask_cell(column, value) -> str:
-    """How a cell appears in the error report: identity numbers and phones masked, long text cut."""
-    text = "" if value is None else str(value)
-    if column is not None and column.kind == "document":
-        return mask_id_number(text)
-    if column is not None and column.kind == "phone":
-        return mask_phone(text)
-    return text[:60]
 
 
 # ======================================================================================================================

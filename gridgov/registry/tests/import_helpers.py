@@ -69,3 +69,11 @@ def shuffled(rows, seed=1):
     rows = list(rows)
     random.Random(seed).shuffle(rows)
     return rows
+
+
+def xlsx_text(data: bytes) -> str:
+    """Every XML part of a workbook as one text (to grep for numbers that must not be there)."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
