@@ -12,7 +12,6 @@ urlpatterns = [
     path("", include("gridgov.accounts.urls")),
     path("", include("gridgov.events.urls")),
     path("", include("gridgov.registry.import_urls")),
-    path("", include("gridgov.registry.urls")),
     path("", include("gridgov.fieldwork.urls")),
     path("", include("gridgov.visits.urls")),
     path("", include("gridgov.disputes.urls")),
