@@ -11,6 +11,7 @@ urlpatterns = [
     path("open311/v2/", include("gridgov.open311.urls")),
     path("", include("gridgov.accounts.urls")),
     path("", include("gridgov.events.urls")),
+    path("", include("gridgov.registry.urls")),
     path("", include("gridgov.registry.import_urls")),
     path("", include("gridgov.fieldwork.urls")),
     path("", include("gridgov.visits.urls")),

@@ -41,6 +41,12 @@ def _people_qs(user) -> QuerySet:
 
 
 # --- people ----------------------------------------------------------------------------------------------------------
+def is_secret_query(q: str) -> bool:
+    """A query that may be an identity number, a document number or a phone (kept out of URLs and logs)."""
+    q = (q or "").strip()
+    return bool(q) and bool(_DOCUMENTISH.fullmatch(re.sub(r"[\s-]", "", q))) and any(c.isdigit() for c in q)
+
+
 def person_list(*, user, q: str = "", grid: str = "", tag: str = "", residence: str = "",
                 include_inactive: bool = False) -> QuerySet:
     """People the user may see. ``q``: a name (contains), or an exact document number or phone (by keyed hash);

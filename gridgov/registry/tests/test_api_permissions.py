@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 OPERATIONS = {
     "people": ("GET", "/api/v1/registry/people"),
+    "search people": ("POST", "/api/v1/registry/people/search"),
     "create person": ("POST", "/api/v1/registry/people"),
     "person": ("GET", "/api/v1/registry/people/{person_id}"),
     "change person": ("PATCH", "/api/v1/registry/people/{person_id}"),
@@ -72,6 +73,7 @@ def _request(operation, o):
     org = o["organisation"].pk if o["organisation"] else 0
     return {
         "people": ("get", "/api/v1/registry/people", None),
+        "search people": ("post", "/api/v1/registry/people/search", {"q": o["person"].id_number}),
         "create person": ("post", "/api/v1/registry/people", {"name": "矩阵测试", "id_number": new_id(),
                                                               "grid_code": grid}),
         "person": ("get", f"/api/v1/registry/people/{person}", None),
@@ -115,7 +117,7 @@ def snapshot():
 
 
 READS = [n for n in MINE if OPERATIONS[n][0] == "GET"]
-LISTS = ["people", "tags", "houses", "households", "units", "organisations", "coverage", "below target"]
+LISTS = ["people", "search people", "tags", "houses", "households", "units", "organisations", "coverage", "below target"]
 DETAILS = ["person", "house", "household", "unit", "organisation"]
 CREATES = ["create person", "create house", "create household", "create unit", "create organisation"]
 CHANGES = ["change person", "change house", "change household", "change unit", "change organisation",
