@@ -351,7 +351,7 @@ def patrol_day_compute(*, worker, day: dt.date, schedule: PatrolSchedule | None 
     t, lon, lat = clean_track(t_all, lon_all, lat_all, acc)
     seg = track.segments(t, lon, lat, max_speed_kmh=settings.GRIDGOV_PATROL_MAX_SPEED_KMH)
     area = own_area(worker)
-    distance = float(seg.length[seg.counted].sum())
+    distance = track.travelled_m(lon, lat, seg.counted)
     moving = float(seg.duration[seg.counted].sum())
     inside_seconds, coverage = 0.0, 0.0
     if len(t) and area.region_ids:

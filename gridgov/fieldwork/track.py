@@ -105,3 +105,26 @@ def visited_cells(lon, lat, counted: np.ndarray, lon0: float, lat0: float,
             ys.append(y[steps][rep] + dy[rep] * frac)
     x, y = np.concatenate(xs), np.concatenate(ys)
     return set(zip(np.floor(x / cell_m).astype(int).tolist(), np.floor(y / cell_m).astype(int).tolist()))
+
+
+MIN_STEP_M = 15.0  # GPS jitter: movement counts once the worker is this far from the last counted position
+
+
+def travelled_m(lon, lat, counted: np.ndarray, min_step_m: float = MIN_STEP_M) -> float:
+    """Distance walked along the steps that count, ignoring jitter: a position is counted once it lies at least
+    ``min_step_m`` from the last counted one (a worker standing still with a noisy fix walks nowhere)."""
+    if len(lon) < 2:
+        return 0.0
+    x, y = project(lon, lat, float(lon[0]), float(np.mean(lat)))
+    x, y = x.tolist(), y.tolist()
+    ok = counted.tolist()
+    total, ax, ay = 0.0, x[0], y[0]
+    for i in range(1, len(x)):
+        if not ok[i - 1]:
+            ax, ay = x[i], y[i]
+            continue
+        d = math.hypot(x[i] - ax, y[i] - ay)
+        if d >= min_step_m:
+            total += d
+            ax, ay = x[i], y[i]
+    return total

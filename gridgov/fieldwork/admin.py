@@ -1,0 +1,12 @@
+"""Admin: only the patrol schedules (the rule of a patrol day) are edited here. Points, summaries and anomalies tell
+where a person was: they are shown on the scoped patrol pages only, never to the administrators."""
+
+from django.contrib import admin
+
+from gridgov.fieldwork.models import PatrolSchedule
+
+
+@admin.register(PatrolSchedule)
+class PatrolScheduleAdmin(admin.ModelAdmin):
+    list_display = ["kind", "name", "roles", "days_of_month", "min_minutes", "min_coverage", "is_active"]
+    list_editable = ["min_minutes", "min_coverage", "is_active"]
