@@ -1,0 +1,21 @@
+"""The registry in the admin: only the tag list (master data), edited by the system administrator.
+
+People, houses, units and organisations are deliberately not in the admin: the admin belongs to the three
+administrators (三员), who keep the system and do not read the population register (see registry/policy.py);
+the registry pages and API, masked and scoped, are where that data is seen.
+"""
+
+from django.contrib import admin
+
+from gridgov.accounts.choices import Role
+from gridgov.registry.models import Tag
+from gridgov.web.admin_site import RoleAdminMixin
+
+
+@admin.register(Tag)
+class TagAdmin(RoleAdminMixin, admin.ModelAdmin):
+    view_roles, edit_roles = {Role.SEC_ADMIN}, {Role.SYS_ADMIN}
+    list_display = ["code", "name", "group", "visit_every_days", "is_active", "sort_order"]
+    list_editable = ["visit_every_days", "is_active", "sort_order"]
+    list_filter = ["group", "is_active"]
+    search_fields = ["code", "name"]
