@@ -30,6 +30,8 @@ from gridgov.regions.index import geo_index
 from gridgov.regions.models import Layer, Region
 from gridgov.regions.services import RegionSpec
 from gridgov.registry.demo import registry_demo_build
+from gridgov.visits.demo import visits_demo_build
+from gridgov.disputes.demo import disputes_demo_build
 
 DEMO_PASSWORD = "gridgov-demo-2026"
 BASE_DATE = dt.date(2024, 1, 1)
@@ -437,4 +439,6 @@ def demo_build(*, scale: str = "small", seed: int = 2026, progress=None) -> list
         registry_demo_build(scale=scale, seed=seed)  # gridgov/registry/demo.py: houses, households, people
     geo_index.invalidate()
     fieldwork_demo_build()  # gridgov/fieldwork/demo.py: patrol tracks, summaries and their anomalies
+    visits_demo_build(scale=scale, seed=seed)  # gridgov/visits/demo.py: visits, some targets left overdue
+    disputes_demo_build(scale=scale, seed=seed)  # gridgov/disputes/demo.py: disputes through their services
     return demo_personas()

@@ -196,8 +196,27 @@ def test_escalation_with_an_unknown_category_writes_nothing(user, grid_a):
 
 
 # --- statistics -----------------------------------------------------------------------------------------------------
+def _counts(stats) -> dict:
+    """(registered, settled) per region id and per (region id, kind), and the total."""
+    out = {"total": (stats["total"]["registered"], stats["total"]["settled"])}
+    for r in stats["regions"]:
+        out[r["region"]["id"]] = (r["registered"], r["settled"])
+        for k in r["by_kind"]:
+            out[(r["region"]["id"], k["kind"])] = (k["registered"], k["settled"])
+    return out
+
+
+def _delta(after: dict, before: dict) -> dict:
+    return {key: (a[0] - before.get(key, (0, 0))[0], a[1] - before.get(key, (0, 0))[1])
+            for key, a in after.items() if a != before.get(key, (0, 0))}
+
+
 def test_statistics_per_region_and_kind(as_user, user, grid_a, grid_b):
-    worker_a, worker_b = user("worker_a"), user("worker_b")
+    """The demo already holds disputes: the test counts what it adds (and the rate on a fresh period)."""
+    worker_a, worker_b, dispatcher = user("worker_a"), user("worker_b"), user("dispatcher")
+    today = timezone.localdate()
+    since = today - dt.timedelta(days=7)
+    before = _counts(selectors.dispute_stats(user=dispatcher, level="grid", since=since, until=today))
     settled = [register(worker_a, grid_a, kind="neighbour") for _ in range(3)]
     for d in settled[:2]:
         services.dispute_settle(actor=worker_a, dispute_id=d.pk, version=None, agreement="协议")
@@ -207,24 +226,39 @@ def test_statistics_per_region_and_kind(as_user, user, grid_a, grid_b):
     services.dispute_settle(actor=worker_b, dispute_id=other.pk, version=None, agreement="和好")
     old = register(worker_a, grid_a, kind="neighbour")  # registered last year: outside the period
     Dispute.objects.filter(pk=old.pk).update(registered_at=timezone.now() - dt.timedelta(days=400))
-    today = timezone.localdate()
-    since = today - dt.timedelta(days=7)
 
-    stats = selectors.dispute_stats(user=user("dispatcher"), level="grid", since=since, until=today)
-    rows = {r["region"]["id"]: r for r in stats["regions"]}
-    base = {k: rows[grid_a.pk][k] for k in ("registered", "settled", "rate")}
-    assert base == {"registered": 4, "settled": 2, "rate": 50.0}
-    kinds = {k["kind"]: (k["registered"], k["settled"], k["rate"]) for k in rows[grid_a.pk]["by_kind"]}
-    assert kinds == {"neighbour": (3, 2, 66.7), "labour": (1, 0, 0.0)}
-    assert (rows[grid_b.pk]["registered"], rows[grid_b.pk]["settled"]) == (1, 1)
-    assert (stats["total"]["registered"], stats["total"]["settled"]) == (5, 3)
+    after = _counts(selectors.dispute_stats(user=dispatcher, level="grid", since=since, until=today))
+    assert _delta(after, before) == {
+        grid_a.pk: (4, 2), (grid_a.pk, "neighbour"): (3, 2), (grid_a.pk, "labour"): (1, 0),
+        grid_b.pk: (1, 1), (grid_b.pk, "family"): (1, 1), "total": (5, 3)}
 
+    # The rate on a period that holds only the test's disputes: the one registered 400 days ago, then settled.
+    day = timezone.localtime(timezone.now() - dt.timedelta(days=400)).date()
+    lonely = selectors.dispute_stats(user=dispatcher, level="grid", since=day, until=day)
+    row = next(r for r in lonely["regions"] if r["region"]["id"] == grid_a.pk)
+    assert (row["registered"], row["settled"], row["rate"]) == (1, 0, 0.0)
+    services.dispute_settle(actor=worker_a, dispute_id=old.pk, version=None, agreement="补签协议")
+    lonely = selectors.dispute_stats(user=dispatcher, level="grid", since=day, until=day)
+    row = next(r for r in lonely["regions"] if r["region"]["id"] == grid_a.pk)
+    assert (row["registered"], row["settled"], row["rate"]) == (1, 1, 100.0)
+    assert row["by_kind"] == [{"kind": "neighbour", "label": row["by_kind"][0]["label"], "registered": 1,
+                               "settled": 1, "rate": 100.0}]
+
+    # Regions are those of the level inside the viewer's area.
     street = selectors.dispute_stats(user=user("street_dispatcher"), level="street", since=since, until=today)
-    assert [r["registered"] for r in street["regions"]] == [5]  # only street 1 (grids A and B)
-    api = as_user("community").get(f"/api/v1/disputes/stats?level=community&since={since}&until={today}")
-    assert api.status_code == 200 and api.json()["total"]["registered"] == 4  # community 1: grid A only
-    assert [r["registered"] for r in api.json()["regions"]] == [4]
+    assert len(street["regions"]) == 1 and street["regions"][0]["registered"] == after["total"][0] - sum(
+        v[0] for k, v in after.items() if isinstance(k, int) and k not in _street_grids(street))
+    api = as_user("community").get(f"/api/v1/disputes/stats?level=grid&since={since}&until={today}")
+    assert api.status_code == 200 and grid_b.pk not in [r["region"]["id"] for r in api.json()["regions"]]
+    assert grid_a.pk in [r["region"]["id"] for r in api.json()["regions"]]
     assert as_user("community").get("/api/v1/disputes/stats?level=planet").status_code == 422
+
+
+def _street_grids(street_stats) -> set:
+    from gridgov.regions.models import Region
+
+    code = street_stats["regions"][0]["region"]["code"]
+    return set(Region.objects.filter(level="grid", code__startswith=code).values_list("pk", flat=True))
 
 
 # --- pages ----------------------------------------------------------------------------------------------------------
