@@ -3,7 +3,7 @@
   "use strict";
   const el = document.getElementById("map");
   if (!el || !window.L) return;
-  const map = L.map(el, {attributionControl: false, maxZoom: 19, preferCanvas: true});
+  const map = L.map(el, {attributionControl: false, maxZoom: 19, zoomSnap: 0.25, preferCanvas: true});
   window.__gridgovReplayMap = map;
   if (el.dataset.tileUrl) L.tileLayer(el.dataset.tileUrl, {maxZoom: 19}).addTo(map);
   map.setView([22.67, 113.85], 13);
@@ -36,6 +36,7 @@
     let bounds = grids.getBounds();
     if (!pts.length) {
       document.getElementById("replay-empty").hidden = false;
+      map.invalidateSize();
       if (bounds.isValid()) map.fitBounds(bounds, {padding: [15, 15], animate: false});
       el.dataset.ready = "1";
       return;
@@ -61,6 +62,7 @@
     const marker = L.circleMarker([pts[0][2], pts[0][1]], {radius: 8, color: "#111827", weight: 3, fillColor: "#fff", fillOpacity: 1}).addTo(map);
     const line = L.polyline(pts.map(p => [p[2], p[1]]));
     bounds = bounds.isValid() ? bounds.extend(line.getBounds()) : line.getBounds();
+    map.invalidateSize();
     map.fitBounds(bounds, {padding: [15, 15], maxZoom: 18, animate: false});
     document.getElementById("t-first").textContent = clock(t0);
     document.getElementById("t-last").textContent = clock(t1);

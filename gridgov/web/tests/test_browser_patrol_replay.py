@@ -1,0 +1,69 @@
+"""Real Chromium replays a demo patrol track: the worker's grids and track draw on the map (no tiles), play moves the
+marker (the time label and the position change), on a desktop and on a phone; the dispatcher reaches the replay
+from the anomaly list."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from gridgov.web.tests.conftest import login, shot
+
+pytestmark = pytest.mark.browser
+
+
+def _replay(page, base, worker_id, day):
+    page.goto(f"{base}/patrols/replay/{worker_id}/{day}/")
+    page.wait_for_function("document.getElementById('map').dataset.ready === '1'", timeout=15000)
+
+
+def _play_moves_the_marker(page):
+    before_time = page.inner_text("#replay-time")
+    before_pos = page.inner_text("#replay-pos")
+    assert before_time != "--:--:--"
+    page.select_option("#speed", "1200")
+    page.click("#play")
+    page.wait_for_function(f"document.getElementById('replay-time').textContent !== {before_time!r}",
+                           timeout=10000)
+    page.wait_for_timeout(600)
+    assert page.inner_text("#replay-pos") != before_pos
+    assert int(page.get_attribute("#map", "data-index")) > 0
+    page.click("#play")  # pause
+    paused = page.inner_text("#replay-time")
+    page.wait_for_timeout(500)
+    assert page.inner_text("#replay-time") == paused
+
+
+def test_replay_a_demo_track(demo_live_server, page_for):
+    from gridgov.accounts.models import User
+    from gridgov.fieldwork.models import Anomaly, PatrolDay
+
+    base = demo_live_server.url
+    worker = User.objects.get(username="worker_a")
+    day = PatrolDay.objects.filter(worker=worker).order_by("day").first().day
+    assert day >= timezone.localdate() - dt.timedelta(days=6)
+
+    desk = page_for()
+    login(desk, base, "worker_a")
+    desk.goto(f"{base}/patrols/")
+    assert desk.locator(f"a.replay-link[href='/patrols/replay/{worker.pk}/{day.isoformat()}/']").count() == 1
+    _replay(desk, base, worker.pk, day.isoformat())
+    layers = desk.evaluate("(() => { let n = 0; window.__gridgovReplayMap.eachLayer(() => n++); return n; })()")
+    assert layers > 20  # the grid, the coloured track, its points and the marker (drawn on a canvas)
+    assert "km" in desk.inner_text("#sum-distance")
+    _play_moves_the_marker(desk)
+    shot(desk, "patrol-replay-desktop")
+    assert desk.errors == []
+
+    phone = page_for(viewport=(390, 844))
+    login(phone, base, "dispatcher")
+    phone.goto(f"{base}/anomalies/")
+    copied = Anomaly.objects.get(kind="copied_track", worker=worker)
+    shot(phone, "patrol-anomalies-phone")
+    with phone.expect_navigation():
+        phone.click(f"a.replay-link[href='/patrols/replay/{worker.pk}/{copied.day.isoformat()}/']")
+    phone.wait_for_function("document.getElementById('map').dataset.ready === '1'", timeout=15000)
+    assert phone.locator("#replay-anomalies a").count() >= 1
+    _play_moves_the_marker(phone)
+    shot(phone, "patrol-replay-phone")
+    assert phone.errors == []
