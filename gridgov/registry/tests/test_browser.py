@@ -1,0 +1,66 @@
+"""Real headless Chromium on the registry pages, desktop and phone: search, a person with a reveal that asks a
+reason (htmx), a form with Chinese field errors, a grid's page and the coverage page. Screenshots in test-artifacts/."""
+
+import pytest
+
+from gridgov.web.tests.conftest import browser, demo_live_server, login, page_for, shot  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("viewport,tag", [((1366, 820), "desktop"), ((390, 844), "phone")])
+def test_registry_screens(demo_live_server, page_for, viewport, tag):  # noqa: F811
+    from gridgov.accounts.models import User
+    from gridgov.registry.models import Person
+
+    base = demo_live_server.url
+    grid = User.objects.get(username="worker_a").grids.get()
+    person = Person.objects.filter(grid=grid, person_tags__tag__group="key").first()
+    page = page_for(viewport)
+    login(page, base, "worker_a")
+    page.goto(f"{base}/registry/")
+    assert page.locator("nav.nav a[href='/registry/']").count() == 1
+    assert person.id_number not in page.content()
+    shot(page, f"registry-search-{tag}")
+
+    page.fill("input[name=q]", person.id_number)  # exact search by number: POSTed, masked answer
+    page.click(".reg-filters button")
+    page.wait_for_load_state("networkidle")
+    assert person.id_number not in page.url and person.name in page.content()
+    assert person.id_number not in page.content()
+
+    page.goto(f"{base}/registry/people/{person.pk}/")
+    assert person.id_number not in page.content() and person.phone not in page.content()
+    page.locator(".reveal-box summary").first.click()
+    page.fill(".reveal-form input[name=reason]", "上门走访核实身份")
+    page.locator(".reveal-form button").first.click()
+    page.wait_for_selector("[data-revealed=id_number]")
+    assert page.locator("[data-revealed=id_number]").inner_text() == person.id_number
+    shot(page, f"registry-person-revealed-{tag}")
+    assert page.errors == []
+
+    page.goto(f"{base}/registry/people/new/")
+    page.fill("input[name=name]", "测试")
+    page.fill("input[name=id_number]", "440306198506150010")  # wrong check digit
+    page.fill("input[name=phone]", "12345")
+    page.click(".reg-form button")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-error-for=id_number]").is_visible()
+    assert page.locator("[data-error-for=phone]").is_visible()
+    shot(page, f"registry-form-errors-{tag}")
+
+    page.goto(f"{base}/grids/{grid.code}/registry/")
+    assert grid.name in page.content()
+    shot(page, f"registry-grid-{tag}")
+    page.goto(f"{base}/registry/coverage/")
+    shot(page, f"registry-coverage-{tag}")
+    assert page.errors == []
+
+
+def test_leader_coverage_desktop(demo_live_server, page_for):  # noqa: F811
+    base = demo_live_server.url
+    page = page_for()
+    login(page, base, "dispatcher")
+    page.goto(f"{base}/registry/coverage/")
+    assert page.locator(".coverage tbody tr").count() >= 3
+    shot(page, "registry-coverage-district-dispatcher")
