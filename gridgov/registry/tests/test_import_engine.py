@@ -438,3 +438,19 @@ def test_three_thousand_rows_in_chunks(worker, grid_a, people_template, django_a
     assert job.processed_rows == 3000
     again = run_import(worker, "people", data)
     assert (again.created_rows, again.updated_rows, again.unchanged_rows, again.error_rows) == (0, 0, 2993, 7)
+
+
+def test_the_registry_imports_command_runs_what_a_dead_process_left(worker, grid_a, people_template):
+    import io
+
+    from django.core.management import call_command
+
+    job = upload(worker, "people", fill(people_template, [person_row(1400, grid_a.code)]))
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    out = io.StringIO()
+
+    call_command("registry_imports", "--once", stdout=out)
+
+    job.refresh_from_db()
+    assert job.status == "done" and job.created_rows == 1
+    assert f"1 waiting, 1 run ({job.pk})" in out.getvalue()

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections, connection
 
 from gridgov.common.outbox import HANDLERS, default_worker_id, outbox_deliver_once, outbox_prune
+from gridgov.registry.imports import import_jobs_poke
 
 
 class Command(BaseCommand):
@@ -41,6 +42,7 @@ class Command(BaseCommand):
                     break
                 if not connection.in_atomic_block:  # a long-lived process: drop broken or expired connections
                     close_old_connections()
+                import_jobs_poke()  # registry Excel imports left behind by a dead process (throttled, in a thread)
                 if next_prune is not None and time.monotonic() >= next_prune:
                     next_prune = time.monotonic() + prune_every
                     self._prune(worker_id)
