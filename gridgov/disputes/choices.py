@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DisputeKind(models.TextChoices):
@@ -15,7 +16,7 @@ class DisputeKind(models.TextChoices):
 
 
 class DisputeStatus(models.TextChoices):
-    REGISTERED = "registered", _("registered")
+    REGISTERED = "registered", pgettext_lazy("dispute", "registered")  # 已登记 (an event's "registered" is 已立案)
     MEDIATING = "mediating", _("being mediated")
     SETTLED = "settled", _("settled")
     FAILED = "failed", _("mediation failed")

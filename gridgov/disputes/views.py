@@ -107,8 +107,9 @@ def dispute_detail(request, dispute_id: int):
         return _not_found(request)
     steps = [{"at": s.at, "who": s.by.display_name, "what": s.get_kind_display(), "note": s.note, "kind": "step"}
              for s in dispute.steps.select_related("by")]
-    changes = [{"at": t.at, "who": t.actor_name, "what": t.get_to_status_display(), "note": t.reason,
-                "kind": "status"} for t in dispute.transitions.all()]
+    changes = [{"at": t.at, "who": t.actor.display_name if t.actor_id else t.actor_name,
+                "what": t.get_to_status_display(), "note": t.reason, "kind": "status"}
+               for t in dispute.transitions.select_related("actor")]
     timeline = sorted(steps + changes, key=lambda x: x["at"])
     parties = [{"role": p.get_role_display(), "name": p.name, "phone": mask_phone(p.phone), "person": p.person_id}
                for p in dispute.parties.all()]

@@ -24,6 +24,7 @@ from gridgov.common.errors import NotFound, PermissionDenied
 from gridgov.registry import policy
 from gridgov.registry.choices import TagGroup
 from gridgov.registry.models import Household, Person, Unit
+from gridgov.visits.choices import VisitPurpose
 from gridgov.visits.models import Visit
 
 # Who records visits (field staff), who reads visit logs, and who oversees other workers' overdue lists.
@@ -137,6 +138,13 @@ class Due:
     @property
     def never_visited(self) -> bool:
         return self.last_visit is None
+
+    @property
+    def purpose(self) -> str:
+        """The visit purpose the form starts with."""
+        if self.kind == "household":
+            return VisitPurpose.ROUTINE
+        return VisitPurpose.KEY_PERSON if self.key_person else VisitPurpose.CARE
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "id": self.id, "name": self.name,
