@@ -1,6 +1,7 @@
 """Demo disputes: a few dozen disputes in the demo grids over the last two months, registered, mediated, settled,
-followed up, failed and one escalated into an event — through the services, so numbers, steps, status changes,
-audit rows and the escalated case are all real. ``small``: 30; ``district``: 40 (light)."""
+followed up and failed — through the services, so numbers, steps, status changes and audit rows are all real.
+None is escalated: that would add a case (and its notices) to a demo whose case list starts empty.
+``small``: 30; ``district``: 40 (light)."""
 
 import datetime as dt
 import random
@@ -35,18 +36,17 @@ def disputes_demo_build(*, scale: str = "small", seed: int = 2026) -> int:
     persona = next((w for w in workers if w.username == "worker_a"), workers[0])
     now = timezone.now()
     made = 0
-    escalated = False
     for i in range(COUNT.get(scale, COUNT["small"])):
         worker = persona if i % 3 == 0 else workers[rng.randrange(len(workers))]
         grid = worker.grids.order_by("code").first()
-        kind = DisputeKind.LABOUR if i == 3 else rng.choice(list(SUMMARIES))
+        kind = rng.choice(list(SUMMARIES))
         a, b = rng.sample(NAMES, 2)
         phone = f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
         dispute, _created = services.dispute_register(
             actor=worker, kind=kind, summary=rng.choice(SUMMARIES[kind]), grid_id=grid.pk,
             parties=[services.PartyIn(role="applicant", name=a, phone=phone),
                      services.PartyIn(role="respondent", name=b)], client_key=f"demo-{i}")
-        fate = 0.95 if i == 3 else rng.random()  # the fourth one (worker_a's) is escalated as an event
+        fate = rng.random()
         if fate > 0.15:
             services.dispute_step_add(actor=worker, dispute_id=dispute.pk, kind="talk", note="分别与双方当事人谈话，了解情况。")
         if 0.15 < fate <= 0.75:
@@ -57,13 +57,7 @@ def disputes_demo_build(*, scale: str = "small", seed: int = 2026) -> int:
                                            note="回访：协议已履行，双方无异议。")
         elif 0.75 < fate <= 0.9:
             services.dispute_fail(actor=worker, dispute_id=dispute.pk, version=None, reason="双方分歧较大，调解未成。")
-        elif fate > 0.9 and not escalated:
-            services.dispute_escalate(actor=worker, dispute_id=dispute.pk, version=None,
-                                      reason="涉及人数多，网格无法化解，提请街道协调。", category="0401")
-            escalated = True
-        back = now - dt.timedelta(days=rng.randint(0, 60), hours=rng.randint(0, 10))
-        if Dispute.objects.get(pk=dispute.pk).status != "escalated":
-            _spread(dispute.pk, back)  # the escalated one stays today, with its case (numbers match)
+        _spread(dispute.pk, now - dt.timedelta(days=rng.randint(0, 60), hours=rng.randint(0, 10)))
         made += 1
     return made
 
