@@ -81,7 +81,8 @@ def person_list(*, user, q: str = "", grid: str = "", tag: str = "", residence: 
 def access_person(user, person_id: int, *, for_update: bool = False) -> Person:
     qs = _people_qs(user)
     if for_update:
-        qs = policy.restrict(Person.objects.select_for_update(), user).select_related("grid", "household")
+        # Lock the person's row only (not the grid's, nor the nullable household's: PostgreSQL refuses that).
+        qs = policy.restrict(Person.objects.select_for_update(of=("self",)), user).select_related("grid", "household")
     person = qs.filter(pk=person_id).first()
     if person is None:
         raise NotFound(_("No such person, or they are outside your area."))
@@ -173,7 +174,7 @@ _NOT_FOUND = {
 
 def access(model, user, obj_id: int, *, for_update: bool = False):
     """One house, household, unit or organisation the user may see; 404 otherwise."""
-    qs = model.objects.select_for_update() if for_update else model.objects.all()
+    qs = model.objects.select_for_update(of=("self",)) if for_update else model.objects.all()
     obj = policy.restrict(qs, user).select_related("grid").filter(pk=obj_id).first()
     if obj is None:
         raise NotFound(_NOT_FOUND[model]())

@@ -161,7 +161,8 @@ def person_create(*, actor, data: dict, ip: str | None = None) -> Saved:
     tags = _tags(actor, values["tags"])
     household = _household(actor, values.get("household_number", ""), grid)
     with transaction.atomic():
-        existing = Person.objects.select_for_update().select_related("grid").filter(id_hash=values["id_hash"]).first()
+        locked = Person.objects.select_for_update(of=("self",)).select_related("grid")
+        existing = locked.filter(id_hash=values["id_hash"]).first()
         if existing is None:
             person = Person(grid=grid, household=household, house=household.house if household else None,
                             created_by=_real(actor))
@@ -170,7 +171,7 @@ def person_create(*, actor, data: dict, ip: str | None = None) -> Saved:
                 with transaction.atomic():
                     person.save()
             except IntegrityError:  # entered twice at the same moment: the other one won, update it
-                existing = Person.objects.select_for_update().select_related("grid").get(id_hash=values["id_hash"])
+                existing = locked.get(id_hash=values["id_hash"])
             else:
                 _set_tags(actor, person, tags, replace=False)
                 _audit(actor, "registry.person.create", person, ip=ip, grid=grid.code)
@@ -347,7 +348,7 @@ def _create(kind: _Kind, *, actor, data: dict, ip) -> Saved:
     with transaction.atomic():
         existing = None
         if key_value:
-            existing = kind.model.objects.select_for_update().select_related("grid").filter(
+            existing = kind.model.objects.select_for_update(of=("self",)).select_related("grid").filter(
                 **{kind.key: key_value}).first()
         if existing is None:
             obj = kind.model(grid=grid, **extra)
@@ -356,7 +357,7 @@ def _create(kind: _Kind, *, actor, data: dict, ip) -> Saved:
                 with transaction.atomic():
                     obj.save()
             except IntegrityError:
-                existing = kind.model.objects.select_for_update().select_related("grid").get(**{kind.key: key_value})
+                existing = kind.model.objects.select_for_update(of=("self",)).select_related("grid").get(**{kind.key: key_value})
             else:
                 _audit(actor, f"{kind.label}.create", obj, ip=ip, grid=grid.code)
                 return Saved(obj, True, [])
