@@ -23,7 +23,8 @@ ROADS = ["宝安大道", "新安六路", "创业二路", "建安一路", "前进
 UNIT_NAMES = ["电子有限公司", "五金加工厂", "便利店", "餐饮店", "物流有限公司", "诊所", "幼儿园", "物业管理处"]
 ORG_NAMES = ["志愿服务队", "老年协会", "文体协会", "调解委员会", "妇女儿童之家"]
 RELATIONS = ["户主", "配偶", "子", "女", "父亲", "母亲"]
-SIZES = {"small": (4, 4), "district": (2, 3)}  # houses per grid, most people per household
+# houses per grid, most people per household, a unit in every Nth grid (the district stays within ~15 s)
+SIZES = {"small": (4, 4, 1), "district": (1, 3, 2)}
 
 
 def _name(rng) -> str:
@@ -57,7 +58,7 @@ def registry_demo_build(*, scale: str = "small", seed: int = 2026) -> dict:
     tags = list(Tag.objects.filter(is_active=True).order_by("sort_order"))
     key_tags = [t for t in tags if t.group == "key"]
     care_tags = [t for t in tags if t.group == "care"]
-    houses_per_grid, max_members = SIZES.get(scale, SIZES["small"])
+    houses_per_grid, max_members, unit_every = SIZES.get(scale, SIZES["small"])
     grids = list(Region.objects.filter(level=Level.GRID, status=RegionStatus.ACTIVE).order_by("code"))
     used_ids: set = set()
     houses, households, people, person_tags, units = [], [], [], [], []
@@ -96,8 +97,10 @@ def registry_demo_build(*, scale: str = "small", seed: int = 2026) -> dict:
                 people.append(person)
                 if hi == 0 and pi == 0 and key_tags:  # every grid has one key person and one person needing care
                     plan.append((person, key_tags[gi % len(key_tags)]))
-                elif hi == 1 and pi == 0 and care_tags:
+                elif ((hi == 1 and pi == 0) or (houses_per_grid == 1 and pi == 1)) and care_tags:
                     plan.append((person, care_tags[gi % len(care_tags)]))
+        if gi % unit_every:
+            continue
         kind = UNIT_NAMES[gi % len(UNIT_NAMES)]
         units.append(Unit(name=f"{grid.name.split('第')[0]}{road}{kind}", credit_code=_credit_code(rng),
                           kind=UnitKind.SHOP if "店" in kind else (UnitKind.SCHOOL if "幼儿园" in kind

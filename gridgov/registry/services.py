@@ -357,7 +357,8 @@ def _create(kind: _Kind, *, actor, data: dict, ip) -> Saved:
                 with transaction.atomic():
                     obj.save()
             except IntegrityError:
-                existing = kind.model.objects.select_for_update(of=("self",)).select_related("grid").get(**{kind.key: key_value})
+                existing = kind.model.objects.select_for_update(of=("self",)).select_related("grid").get(
+                    **{kind.key: key_value})
             else:
                 _audit(actor, f"{kind.label}.create", obj, ip=ip, grid=grid.code)
                 return Saved(obj, True, [])
