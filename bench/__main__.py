@@ -7,7 +7,7 @@ import sys
 
 # name -> "module:function"; the function takes repeats= (and the options below) and returns an exit status
 BENCHMARKS = {"geo": "bench.geo:run", "dispatch": "bench.events:run_dispatch", "intake": "bench.events:run_intake",
-              "import": "bench.registry_import:run"}
+              "gps": "bench.gps:run", "import": "bench.registry_import:run"}
 
 
 def main(argv=None) -> int:

@@ -33,10 +33,13 @@ class GpsPoint(models.Model):
     unique, so a re-sent batch inserts nothing twice."""
 
     id = models.BigAutoField(primary_key=True)
+    # No database foreign-key constraints: a per-row constraint trigger would cost the hot insert path more than the
+    # rest of it (ids come from the logged-in account and its own session; accounts are never deleted, only disabled).
     worker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("worker"), on_delete=models.PROTECT,
-                               related_name="+", db_index=False)
+                               related_name="+", db_index=False, db_constraint=False)
     session = models.ForeignKey(PatrolSession, verbose_name=_("patrol"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="points", db_index=False)
+                                on_delete=models.DO_NOTHING, related_name="points", db_index=False,
+                                db_constraint=False)
     recorded_at = models.DateTimeField(_("recorded at"))
     received_at = models.DateTimeField(_("received at"))
     lon = models.FloatField(_("longitude"))

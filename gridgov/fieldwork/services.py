@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.choices import Role
 from gridgov.common.audit import audit_record
+from gridgov.common.models import AuditLog
 from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from gridgov.common.outbox import HANDLERS, outbox_put
+from gridgov.common.outbox import HANDLERS
 from gridgov.fieldwork import track
 from gridgov.fieldwork.choices import AnomalyStatus, PatrolKind
 from gridgov.fieldwork.models import Anomaly, GpsPoint, PatrolDay, PatrolSchedule, PatrolSession
@@ -83,6 +84,11 @@ def _reason(index: int, field_name: str, code: str, message) -> dict:
 
 
 def _number(value) -> float | None:
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is int:
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     value = float(value)
@@ -99,6 +105,8 @@ def _epoch_ms(value) -> int | str:
         if moment.tzinfo is None:
             return "no_offset"
         return round((moment - _EPOCH) / dt.timedelta(milliseconds=1))
+    if type(value) is int:
+        return value
     number = _number(value)
     if number is None:
         return "bad_time"
@@ -110,33 +118,43 @@ def _check_actor(actor) -> None:
         raise PermissionDenied(_("Only grid workers and grid leaders record patrols."))
 
 
-def _session_for_key(*, worker, client_key: str, started_at: dt.datetime) -> PatrolSession:
-    PatrolSession.objects.bulk_create([PatrolSession(worker=worker, client_key=client_key, started_at=started_at)],
-                                      ignore_conflicts=True)
-    return PatrolSession.objects.get(worker=worker, client_key=client_key)
+def _fast_check(points: list, limits: tuple) -> tuple[list, list[int]]:
+    """Vectorised checks for the common batch (numbers only): the good points, and the indexes to examine one by one
+    (anything unusual: ISO times, missing or odd values, a check failed) so that each gets its reason."""
+    latest, earliest, west, south, east, north, max_accuracy = limits
+    try:
+        ts = [p["t"] for p in points]
+        lons = [p["lon"] for p in points]
+        lats = [p["lat"] for p in points]
+        accs = [p.get("accuracy") for p in points]
+    except (TypeError, KeyError, AttributeError):
+        return [], list(range(len(points)))
+    numbers = {int, float}
+    if set(map(type, ts)) == {str}:  # ISO 8601 times: parse them here; any odd one sends the batch the slow way
+        ts = [_epoch_ms(v) for v in ts]
+    if not (set(map(type, ts)) | set(map(type, lons)) | set(map(type, lats))) <= numbers or \
+            not set(map(type, accs)) <= {int, float, type(None)}:
+        return [], list(range(len(points)))
+    t = np.array(ts, dtype=float)
+    lon = np.array(lons, dtype=float)
+    lat = np.array(lats, dtype=float)
+    acc = np.array([np.nan if a is None else a for a in accs], dtype=float)
+    with np.errstate(invalid="ignore"):
+        ok = (np.isfinite(t) & (t <= latest) & (t >= earliest) & (lon >= west) & (lon <= east) & (lat >= south)
+              & (lat <= north) & (np.isnan(acc) | ((acc >= 0) & (acc <= max_accuracy))))
+    ms = np.round(np.where(ok, t, 0)).astype(np.int64).tolist()
+    flags = ok.tolist()
+    good = [(m, x, y, a) for m, x, y, a, f in zip(ms, lons, lats, accs, flags) if f]
+    good = [(m, float(x), float(y), None if a is None else float(a)) for m, x, y, a in good]
+    return good, [i for i, f in enumerate(flags) if not f]
 
 
-def patrol_points_ingest(*, actor, points: list, session_key: str | None = None,
-                         now: dt.datetime | None = None) -> IngestResult:
-    """Store a batch of the actor's GPS points. Each point: ``{"t": ISO 8601 with offset or epoch ms, "lon", "lat",
-    "accuracy"?}``. Bad points are rejected one by one (index, field, reason); the rest are inserted once."""
-    _check_actor(actor)
-    if not isinstance(points, list):
-        raise ValidationFailed(_("Must be a list."), field="points")
-    if len(points) > MAX_BATCH:
-        raise ValidationFailed(_("At most %(n)d points in one batch.") % {"n": MAX_BATCH}, field="points",
-                               code="batch_too_large")
-    now = now or timezone.now()
-    now_ms = round((now - _EPOCH) / dt.timedelta(milliseconds=1))
-    latest = now_ms + settings.GRIDGOV_GPS_MAX_FUTURE_SECONDS * 1000
-    earliest = now_ms - settings.GRIDGOV_GPS_MAX_AGE_DAYS * 86_400_000
-    max_accuracy = settings.GRIDGOV_GPS_MAX_ACCURACY_M
-    box = district_bbox()
-    west, south, east, north = box if box else (-180.0, -90.0, 180.0, 90.0)
-    result = IngestResult()
-    rejected = result.rejected
-    good = []  # (ms, lon, lat, accuracy)
-    for index, p in enumerate(points):
+def _slow_check(points: list, indexes: list[int], limits: tuple, rejected: list) -> list:
+    """One point at a time, with the reason for each refusal."""
+    latest, earliest, west, south, east, north, max_accuracy = limits
+    good = []
+    for index in indexes:
+        p = points[index]
         if not isinstance(p, dict):
             rejected.append(_reason(index, "", "not_an_object", _("Each point must be an object.")))
             continue
@@ -169,6 +187,37 @@ def patrol_points_ingest(*, actor, points: list, session_key: str | None = None,
                                         _("The accuracy must be between 0 and %(m)d metres.") % {"m": max_accuracy}))
                 continue
         good.append((ms, lon, lat, accuracy))
+    return good
+
+
+def _session_for_key(*, worker, client_key: str, started_at: dt.datetime) -> PatrolSession:
+    PatrolSession.objects.bulk_create([PatrolSession(worker=worker, client_key=client_key, started_at=started_at)],
+                                      ignore_conflicts=True)
+    return PatrolSession.objects.get(worker=worker, client_key=client_key)
+
+
+def patrol_points_ingest(*, actor, points: list, session_key: str | None = None,
+                         now: dt.datetime | None = None) -> IngestResult:
+    """Store a batch of the actor's GPS points. Each point: ``{"t": ISO 8601 with offset or epoch ms, "lon", "lat",
+    "accuracy"?}``. Bad points are rejected one by one (index, field, reason); the rest are inserted once."""
+    _check_actor(actor)
+    if not isinstance(points, list):
+        raise ValidationFailed(_("Must be a list."), field="points")
+    if len(points) > MAX_BATCH:
+        raise ValidationFailed(_("At most %(n)d points in one batch.") % {"n": MAX_BATCH}, field="points",
+                               code="batch_too_large")
+    now = now or timezone.now()
+    now_ms = round((now - _EPOCH) / dt.timedelta(milliseconds=1))
+    latest = now_ms + settings.GRIDGOV_GPS_MAX_FUTURE_SECONDS * 1000
+    earliest = now_ms - settings.GRIDGOV_GPS_MAX_AGE_DAYS * 86_400_000
+    max_accuracy = settings.GRIDGOV_GPS_MAX_ACCURACY_M
+    box = district_bbox()
+    west, south, east, north = box if box else (-180.0, -90.0, 180.0, 90.0)
+    result = IngestResult()
+    limits = (latest, earliest, west, south, east, north, max_accuracy)
+    good, slow = _fast_check(points, limits)
+    if slow:
+        good += _slow_check(points, slow, limits, result.rejected)
     if not good:
         return result
     good.sort()
@@ -182,9 +231,11 @@ def patrol_points_ingest(*, actor, points: list, session_key: str | None = None,
         result.days = _local_days(good)
         if result.accepted:
             _queue_days(actor.pk, result.days)
-        audit_record(actor=actor, action="patrol.points_ingest", object_type="fieldwork.gpspoint",
-                     object_id=actor.pk, detail={"accepted": result.accepted, "duplicates": result.duplicates,
-                                                 "rejected": len(rejected), "session": result.session_id})
+        # the same row as audit_record() writes, inserted without the per-object save() machinery (hot path)
+        AuditLog.objects.bulk_create([AuditLog(
+            actor=actor, actor_name=actor.username, action="patrol.points_ingest", object_type="fieldwork.gpspoint",
+            object_id=str(actor.pk), detail={"accepted": result.accepted, "duplicates": result.duplicates,
+                                             "rejected": len(result.rejected), "session": result.session_id})])
     return result
 
 
@@ -200,14 +251,27 @@ def _insert_points(worker_id: int, session_id: int | None, good: list, now: dt.d
                 [worker_id, session_id, now, [_EPOCH + dt.timedelta(milliseconds=g[0]) for g in good],
                  [g[1] for g in good], [g[2] for g in good], [g[3] for g in good]])
             return cursor.rowcount
-        # SQLite stores Django datetimes as naive UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]" (str() of the datetime)
-        naive_epoch = _EPOCH.replace(tzinfo=None)
         received = str(now.astimezone(dt.UTC).replace(tzinfo=None))
-        rows = [(worker_id, session_id, str(naive_epoch + dt.timedelta(milliseconds=ms)), received, lon, lat, acc)
-                for ms, lon, lat, acc in good]
+        rows = [(worker_id, session_id, sqlite_datetime(ms), received, lon, lat, acc) for ms, lon, lat, acc in good]
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s) "
                            "ON CONFLICT (worker_id, recorded_at) DO NOTHING", rows)
         return cursor.rowcount
+
+
+_minute_prefix: dict[int, str] = {}
+
+
+def sqlite_datetime(ms: int) -> str:
+    """The text Django's SQLite backend stores for this UTC instant: str() of the naive datetime,
+    "YYYY-MM-DD HH:MM:SS" plus ".ffffff" unless the microseconds are 0 (the unique key must match byte for byte)."""
+    minute, rest = divmod(ms, 60_000)
+    prefix = _minute_prefix.get(minute)
+    if prefix is None:
+        if len(_minute_prefix) > 10_000:
+            _minute_prefix.clear()
+        prefix = _minute_prefix[minute] = (_EPOCH + dt.timedelta(minutes=minute)).strftime("%Y-%m-%d %H:%M:")
+    seconds, millis = divmod(rest, 1000)
+    return f"{prefix}{seconds:02d}.{millis:03d}000" if millis else f"{prefix}{seconds:02d}"
 
 
 def _local_days(good: list) -> list[dt.date]:
@@ -216,15 +280,35 @@ def _local_days(good: list) -> list[dt.date]:
     return sorted({(_EPOCH + dt.timedelta(hours=h)).astimezone(tz).date() for h in hours})
 
 
+_queued: set[str] = set()  # dedupe keys this process has committed: later batches of the minute skip the insert
+
+
 def _queue_days(worker_id: int, days: list[dt.date]) -> None:
     """One recompute message per worker-day and minute: many batches in a minute cost one recompute, due after the
-    minute ends (so it sees them all)."""
+    minute ends (so it sees them all). Written as INSERT … ON CONFLICT DO NOTHING on the dedupe key (several
+    processes may queue the same key); a key this process already committed is not written again."""
+    from gridgov.common.models import OutboxMessage
+
     now = time.time()
     minute = int(now // 60)
-    delay = (minute + 1) * 60 - now + 5
+    available_at = _EPOCH + dt.timedelta(seconds=(minute + 1) * 60 + 5)
+    new = []
     for day in days:
-        outbox_put(topic=DAY_TOPIC, payload={"worker": worker_id, "day": day.isoformat()},
-                   dedupe_key=f"patrolday:{worker_id}:{day.isoformat()}:{minute}", delay_seconds=delay)
+        key = f"patrolday:{worker_id}:{day.isoformat()}:{minute}"
+        if key not in _queued:
+            new.append(OutboxMessage(topic=DAY_TOPIC, payload={"worker": worker_id, "day": day.isoformat()},
+                                     dedupe_key=key, available_at=available_at))
+    if not new:
+        return
+    OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
+    keys = [m.dedupe_key for m in new]
+
+    def remember():
+        if len(_queued) > 100_000:
+            _queued.clear()
+        _queued.update(keys)
+
+    transaction.on_commit(remember)
 
 
 # ======================================================================================================================
