@@ -53,7 +53,36 @@ def test_replay_a_demo_track(demo_live_server, page_for):
     assert "km" in desk.inner_text("#sum-distance")
     _play_moves_the_marker(desk)
     shot(desk, "patrol-replay-desktop")
+    desk.goto(f"{base}/patrols/schedule/?all=1")
+    assert desk.locator("table.misses tbody tr").count() >= 2  # 日巡查 and 季度联查 of worker_a
+    shot(desk, "patrol-schedule-desktop")
     assert desk.errors == []
+
+    recorder = page_for(viewport=(390, 844))
+    login(recorder, base, "worker_a")
+    recorder.goto(f"{base}/patrols/record/")
+    assert recorder.locator("#start").is_visible() and not recorder.locator("#stop").is_visible()
+    # the phone's position (Chromium's geolocation override) is read, sent in a batch when the patrol ends
+    from gridgov.fieldwork.models import GpsPoint, PatrolSession
+
+    grid = worker.grids.get()
+    recorder.context.grant_permissions(["geolocation"], origin=base)
+    recorder.context.set_geolocation({"latitude": grid.centroid_lat, "longitude": grid.centroid_lon, "accuracy": 8})
+    before = GpsPoint.objects.filter(worker=worker).count()
+    recorder.click("#start")
+    recorder.wait_for_function("parseInt(document.getElementById('n-read').textContent, 10) >= 1", timeout=10000)
+    for i in range(1, 4):
+        recorder.wait_for_timeout(1100)  # a new fix a second later, 20 m further east
+        recorder.context.set_geolocation({"latitude": grid.centroid_lat, "longitude": grid.centroid_lon + i * 0.0002,
+                                          "accuracy": 8})
+    shot(recorder, "patrol-record-phone")
+    recorder.click("#stop")
+    recorder.wait_for_function("document.getElementById('start').hidden === false", timeout=10000)
+    stored = GpsPoint.objects.filter(worker=worker).count() - before
+    assert stored >= 1 and int(recorder.inner_text("#n-accepted")) == stored
+    session = PatrolSession.objects.filter(worker=worker).latest("started_at")
+    assert session.ended_at is not None and session.points.count() == stored
+    assert recorder.errors == []
 
     phone = page_for(viewport=(390, 844))
     login(phone, base, "dispatcher")
