@@ -4,10 +4,18 @@ lon/lat, a target is picked with the search box, a photo is attached), the visit
 import pytest
 
 from gridgov.visits.tests.conftest import jpeg
-from gridgov.web.tests.conftest import ARTIFACTS, browser, demo_live_server, login, page_for, shot  # noqa: F401
+from gridgov.web.tests.conftest import ARTIFACTS, login, shot
 
 pytestmark = pytest.mark.browser
 PHONE = (390, 844)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Visit photos go to a temporary folder, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {**settings.STORAGES,
+                         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
 
 
 def test_a_worker_visits_from_the_overdue_list_on_a_phone(demo_live_server, page_for, tmp_path):
