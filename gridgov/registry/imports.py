@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import close_old_connections, connection, transaction
+from django.db import OperationalError, close_old_connections, connection, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -74,6 +74,7 @@ def lease_seconds() -> int:
     return getattr(settings, "GRIDGOV_IMPORT_LEASE_SECONDS", 120)
 
 
+WRITE_ATTEMPTS = 3  # a chunk whose transaction could not start (database locked) is tried again
 MAX_REPORTED_ERRORS = 20_000  # listed one by one in the error workbook; beyond that only counted
 MAX_UNCOMPRESSED_RATIO = 100  # an .xlsx is a zip: refuse one that expands beyond 100× the size limit
 
@@ -366,15 +367,23 @@ def _valid_rows(run: Run, sheet: Sheet, context: Context) -> None:
         if end <= done_before:  # committed before the interruption: only its errors and keys were needed again
             counts.processed = end
             continue
-        with transaction.atomic():
-            created, updated, unchanged = plan.write(actor=job.created_by)
-            counts.created += created
-            counts.updated += updated
-            counts.unchanged += unchanged
-            counts.processed = end
-            run.renew(processed_rows=end, created_rows=counts.created, updated_rows=counts.updated,
-                      unchanged_rows=counts.unchanged, error_rows=len(run.bad_rows),
-                      total_rows=max(job.total_rows, end))
+        for attempt in range(WRITE_ATTEMPTS):  # SQLite: another long writer may hold the lock past its timeout
+            try:
+                with transaction.atomic():
+                    created, updated, unchanged = plan.write(actor=job.created_by)
+                    run.renew(processed_rows=end, created_rows=counts.created + created,
+                              updated_rows=counts.updated + updated, unchanged_rows=counts.unchanged + unchanged,
+                              error_rows=len(run.bad_rows), total_rows=max(job.total_rows, end))
+                break
+            except OperationalError:
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise
+                log.warning("import %s: chunk not written (database busy), attempt %d", job.pk, attempt + 1)
+                time.sleep(1 + attempt)
+        counts.created += created
+        counts.updated += updated
+        counts.unchanged += unchanged
+        counts.processed = end
     _finish(run, ImportStatus.DONE, counts)
 
 
