@@ -13,7 +13,7 @@ from django.utils import timezone
 from gridgov.accounts.models import User
 from gridgov.fieldwork.detect import anomalies_detect
 from gridgov.fieldwork.models import GpsPoint
-from gridgov.fieldwork.services import day_bounds, patrol_day_compute
+from gridgov.fieldwork.services import day_bounds, patrol_day_compute, patrol_schedules_seed
 from gridgov.fieldwork.track import scale
 from gridgov.regions.geometry import load
 
@@ -56,6 +56,7 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 def demo_patrols(*, today: dt.date | None = None) -> int:
     """Write the demo tracks, their summaries and the anomalies they show; returns the number of points."""
+    patrol_schedules_seed()  # seeded by a migration; again here for databases flushed by transactional tests
     today = today or timezone.localdate()
     days = [today - dt.timedelta(days=n) for n in (5, 4, 3, 2, 1)]
     rng = random.Random(20260501)
