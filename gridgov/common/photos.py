@@ -17,7 +17,7 @@ def photo_files_save(image: ProcessedImage) -> tuple[str, str]:
     return stored, thumb
 
 
-def photo_response(name: str) -> FileResponse:
+def photo_response(name: str, *, cache: str = "private, max-age=3600") -> FileResponse:
     """Stream a stored photo (the caller has checked access): never a redirect to the storage, never executable."""
     try:
         stored = default_storage.open(name, "rb")
@@ -26,5 +26,5 @@ def photo_response(name: str) -> FileResponse:
     response = FileResponse(stored, content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = cache
     return response

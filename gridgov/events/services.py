@@ -9,8 +9,6 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,7 +18,7 @@ from gridgov.common.audit import audit_record
 from gridgov.accounts.models import Department
 from gridgov.common.calendar import Deadline, deadline_after
 from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from gridgov.common.images import image_filename
+from gridgov.common.photos import photo_files_save
 from gridgov.events import notifications  # outbox: notices and 12345 callbacks (gridgov/events/notifications.py)
 from gridgov.events.choices import Channel, PhotoKind, RejectReason, Satisfaction, Status
 from gridgov.events.models import Assignment, Category, Event, Photo, Transition
@@ -52,9 +50,7 @@ class Report:
 
 def photo_store(*, image, uploaded_by=None, event: Event | None = None, kind: str = PhotoKind.REPORT) -> Photo:
     """Store a processed image (``gridgov.common.images``) and its thumbnail under server-generated names."""
-    name = image_filename(image.sha256)
-    stored = default_storage.save(name, ContentFile(image.content))
-    thumb = default_storage.save(name.replace(".jpg", ".thumb.jpg"), ContentFile(image.thumbnail))
+    stored, thumb = photo_files_save(image)
     real = uploaded_by if getattr(uploaded_by, "is_authenticated", False) else None
     return Photo.objects.create(event=event, kind=kind, file=stored, thumbnail=thumb, sha256=image.sha256,
                                 width=image.width, height=image.height, taken_at=image.taken_at, lon=image.lon,

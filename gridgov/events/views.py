@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from gridgov.accounts.models import Department
 from gridgov.common.errors import NotFound
+from gridgov.common.photos import photo_response
 from gridgov.events import selectors
 from gridgov.events.api import REPORTING_ROLES
 from gridgov.events.choices import Satisfaction
@@ -60,8 +61,7 @@ def case_detail(request, event_id: int):
 @login_required
 def photo_file(request, photo_id: int, variant: str):
     """A case photo, only for someone who may see the case; served as bytes that never execute."""
-    from django.core.files.storage import default_storage
-    from django.http import FileResponse, Http404
+    from django.http import Http404
 
     from gridgov.events.models import Event, Photo
 
@@ -73,23 +73,6 @@ def photo_file(request, photo_id: int, variant: str):
     if not visible:
         raise Http404
     return photo_response(photo.thumbnail if variant == "thumb" else photo.file)
-
-
-def photo_response(name, *, cache: str = "private, max-age=3600"):
-    """A stored photo as bytes that never execute, read through the storage (local disk or a private S3 bucket
-    alike) and streamed: never a redirect to the storage."""
-    from django.core.files.storage import default_storage
-    from django.http import FileResponse, Http404
-
-    try:
-        stored = default_storage.open(name, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(stored, content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = cache
-    return response
 
 
 @login_required

@@ -213,7 +213,7 @@ def media(request, photo_id: int):
     the request itself."""
     from django.http import Http404
 
-    from gridgov.events.views import photo_response
+    from gridgov.common.photos import photo_response
 
     photo = public_photo(photo_id) if request.method == "GET" else None
     if photo is None:
