@@ -144,6 +144,7 @@ class Event(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "deadline"], name="event_status_deadline_idx"),
             models.Index(fields=["category", "reported_at"], name="event_category_time_idx"),
+            models.Index(fields=["category", "lat"], name="event_category_lat_idx"),  # duplicate search
             models.Index(fields=["lead_department", "status"], name="event_dept_status_idx"),
         ]
         constraints = [
