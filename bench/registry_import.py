@@ -88,7 +88,7 @@ def write_file(path: Path, grid_codes: list[str], n: int, *, seed: int = SEED) -
     previous = None
     for i in range(n):
         born = f"{1940 + i % 80}{1 + (i // 80) % 12:02d}{1 + (i // 960) % 28:02d}"
-        first17 = f"440306{born}{(i // 26880) % 1000:03d}"
+        first17 = f"110105{born}{(i // 26880) % 1000:03d}"
         number = first17 + check_digit(first17)
         row = [None] * len(headers)
         row[col["姓名"]] = f"居民{i}"
