@@ -8,12 +8,12 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
 from gridgov.common.audit import client_ip
-from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
+from gridgov.common.errors import NotFound, PermissionDenied
 from gridgov.registry import imports
 from gridgov.registry.excel import LAYOUTS, XLSX, download_name, registry_export, template_workbook
 
@@ -86,7 +86,7 @@ def upload(request, kind: str = Form(...), mode: str = Form("valid_rows"), file:
     nothing is applied). Poll the job until its status is done, refused or failed."""
     job = imports.import_job_create(actor=request.user, kind=kind, mode=mode, upload=file,
                                     file_name=getattr(file, "name", ""))
-    return 202, job_out(job)
+    return Status(202, job_out(job))
 
 
 @router.get("/registry/imports", response=list[JobOut], summary="My latest imports")
@@ -129,6 +129,3 @@ def job_errors(request, job_id: int):
 def export(request, kind: str):
     data, _count = registry_export(actor=request.user, kind=_kind(kind), ip=client_ip(request))
     return xlsx_response(data, *download_name(kind, "export"))
-
-
-__all__ = ["router", "ValidationFailed"]
