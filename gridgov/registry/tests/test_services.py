@@ -20,7 +20,8 @@ def post(client, url, payload):
     return client.post(url, data=json.dumps(payload), content_type="application/json")
 
 
-def test_bad_check_digit_is_refused_with_the_field_and_nothing_is_written(as_user, grid_a):
+def test_bad_check_digit_is_refused_with_the_field_and_nothing_is_written(as_user, grid_a, settings):
+    settings.LANGUAGE_CODE = "en"  # the request's language (LocaleMiddleware), so the reason can be read below
     good = new_id()
     bad = good[:17] + ("0" if good[17] != "0" else "1")
     before = Person.objects.count()
