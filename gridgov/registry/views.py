@@ -293,6 +293,19 @@ def _house_fields(user, h=None):
     ] + _place_fields(user, h)
 
 
+def _household_fields(user, hh=None):
+    house = hh.house if hh is not None and hh.house_id else None
+    return [
+        _input("number", _("Household number"), hh.number if hh else "", required=True, maxlength=32),
+        _choice("residence", _("Kind"), Residence.choices, hh.residence if hh else Residence.REGISTERED),
+        _input("head_name", _("Head of household"), hh.head_name if hh else "", maxlength=64),
+        _input("house_address", _("House address"), house.address if house else "", maxlength=200,
+               help=_("A house already recorded: its address (and room), to link the household to it.")),
+        _input("house_room", _("Room"), house.room if house else "", maxlength=50),
+        _grid_field(user, hh.grid.code if hh else ""),
+    ]
+
+
 def _unit_fields(user, u=None):
     return [
         _input("name", _("Name"), u.name if u else "", required=True, maxlength=100),
@@ -323,6 +336,8 @@ def _organisation_fields(user, o=None):
 FORMS = {
     "house": (_house_fields, services.house_create, services.house_update, "house_id",
               gettext_lazy("Record a house")),
+    "household": (_household_fields, services.household_create, services.household_update, "household_id",
+                  gettext_lazy("Record a household")),
     "unit": (_unit_fields, services.unit_create, services.unit_update, "unit_id",
              gettext_lazy("Record a unit or enterprise")),
     "organisation": (_organisation_fields, services.organisation_create, services.organisation_update,
