@@ -187,6 +187,13 @@ class _Row:
         self.values[field] = str(value)
         return value
 
+    def credit_code(self, field: str = "credit_code") -> str:
+        code = text(self.row.get(field)).upper()
+        if (error := credit_code_error(code)) is not None:
+            self.errors[field] = error
+        self.values[field] = code
+        return code
+
     def phone(self, field: str) -> str:
         phone = normalize_phone(self.row.get(field))
         if (error := phone_error(phone)) is not None:
@@ -303,10 +310,7 @@ def clean_household(row: dict) -> tuple[Values, Errors]:
 def clean_unit(row: dict) -> tuple[Values, Errors]:
     r = _Row(row)
     r.text("name", 100, required=True)
-    code = text(row.get("credit_code")).upper()
-    r.values["credit_code"] = code
-    if (error := credit_code_error(code)) is not None:
-        r.errors["credit_code"] = error
+    r.credit_code()
     r.choice("kind", UnitKind, UnitKind.ENTERPRISE)
     r.text("address", 200)
     r.text("legal_person", 64)
@@ -324,10 +328,7 @@ def clean_unit(row: dict) -> tuple[Values, Errors]:
 def clean_organisation(row: dict) -> tuple[Values, Errors]:
     r = _Row(row)
     r.text("name", 100, required=True)
-    code = text(row.get("credit_code")).upper()
-    r.values["credit_code"] = code
-    if (error := credit_code_error(code)) is not None:
-        r.errors["credit_code"] = error
+    r.credit_code()
     r.choice("kind", OrgKind, OrgKind.COMMUNITY)
     r.text("address", 200)
     r.text("contact_name", 64)

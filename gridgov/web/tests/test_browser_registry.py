@@ -1,35 +1,15 @@
 """Real headless Chromium on the registry pages, desktop and phone: search, a person with a reveal that asks a
 reason (htmx), a form with Chinese field errors, a grid's page and the coverage page. Screenshots in test-artifacts/."""
 
-import os
-from pathlib import Path
-
 import pytest
 
-from gridgov.web.tests.conftest import ARGS, CHROMIUM, demo_live_server, login, page_for, shot  # noqa: F401
+from gridgov.web.tests.conftest import login, shot
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """This module's own Chromium, closed when the module ends: one sync Playwright at a time in the session."""
-    if not Path(CHROMIUM).exists():
-        message = f"Chromium not found at {CHROMIUM}: apt-get install -y chromium fonts-wqy-microhei"
-        if os.environ.get("GRIDGOV_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.mark.parametrize("viewport,tag", [((1366, 820), "desktop"), ((390, 844), "phone")])
-def test_registry_screens(demo_live_server, page_for, viewport, tag):  # noqa: F811
+def test_registry_screens(demo_live_server, page_for, viewport, tag):
     from gridgov.accounts.models import User
     from gridgov.registry.models import Person
 
@@ -77,7 +57,7 @@ def test_registry_screens(demo_live_server, page_for, viewport, tag):  # noqa: F
     assert page.errors == []
 
 
-def test_leader_coverage_desktop(demo_live_server, page_for):  # noqa: F811
+def test_leader_coverage_desktop(demo_live_server, page_for):
     base = demo_live_server.url
     page = page_for()
     login(page, base, "dispatcher")
