@@ -37,6 +37,10 @@ test: setup
 test-pg: setup
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q $(PYTEST_ARGS)
 
+# ruff (style and likely bugs) and the layer contract (an import never runs upward).
+lint: $(STAMP_PY)
+	$(VENV)/bin/ruff check gridgov config bench scripts conftest.py manage.py
+
 bench: setup
 	$(PY) -m bench all
 

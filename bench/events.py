@@ -44,8 +44,19 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.common import (ROOT, command_line, fmt_ms, fmt_rate, fmt_us, free_port, loadavg, machine_info, median,
-                          percentile, print_table)
+from bench.common import (
+    ROOT,
+    command_line,
+    fmt_ms,
+    fmt_rate,
+    fmt_us,
+    free_port,
+    loadavg,
+    machine_info,
+    median,
+    percentile,
+    print_table,
+)
 
 SEED = 20261122
 REPEATS = 7
@@ -77,7 +88,6 @@ MAX_OPEN_CONNECTIONS = 64  # open loop: a request waits for a free connection be
 def grid_polygons():
     """Base grids (level "grid", not retired) as shapely polygons, with their ids."""
     import numpy as np
-    import shapely
 
     from gridgov.regions.choices import Level, RegionStatus
     from gridgov.regions.geometry import load
@@ -220,8 +230,8 @@ def run_dispatch(repeats: int = REPEATS, **_options) -> int:
     print(f"  decisions: {N_DECISIONS:,} points uniform over {n_grids:,} base "
           f"grids' area, {len({c.code for c in cats})} fileable categories at random; medians of {repeats} passes "
           f"after a warm-up; the database-path variant runs the first {N_DB_PATH:,} points, interleaved")
-    print(f"  decision = geo_index.locate_id + route_event(category, grid path from a dict) + "
-          f"deadline_after(now, limit, unit); no database access")
+    print("  decision = geo_index.locate_id + route_event(category, grid path from a dict) + "
+          "deadline_after(now, limit, unit); no database access")
     rows = [
         ["decision p99", f"<= {fmt_us(TARGET_DECISION_P99_S)}", fmt_us(p99), f"{BAOAN_S:.0f} s",
          f"{BAOAN_S / p99:,.0f}x faster", "PASS" if p99 <= TARGET_DECISION_P99_S else "FAIL"],
@@ -652,7 +662,7 @@ def report_backend(info: dict, duration: float, want_profile: bool) -> int:
         [f"throughput, {CONNECTIONS} connections", f">= {TARGET_RATE}/s", spread(ph["ti"], "rate", fmt_rate),
          spread(ph["tb"], "rate", fmt_rate), f"{f['ti'] / f['tb']:.2f}x",
          "PASS" if f["ti"] >= TARGET_RATE else "FAIL"],
-        [f"  latency at full load p50 / p99", "—",
+        ["  latency at full load p50 / p99", "—",
          f"{fmt_ms(median([p['p50'] for p in ph['ti']]))} / {fmt_ms(median([p['p99'] for p in ph['ti']]))}",
          f"{fmt_ms(median([p['p50'] for p in ph['tb']]))} / {fmt_ms(median([p['p99'] for p in ph['tb']]))}", "", "—"],
         [f"latency at {FIXED_RATE}/s p50", "—", spread(ph["ri"], "p50", fmt_ms), spread(ph["rb"], "p50", fmt_ms),
@@ -710,9 +720,9 @@ def report_backend(info: dict, duration: float, want_profile: bool) -> int:
               file=sys.stderr)
         status = 1
     else:
-        print(f"  correctness: OK (every 201 is one event row, nothing else was created; every event has its "
-              f"report transition and audit row, every automatic dispatch its transition and lead assignment, "
-              f"every duplicate its rejection)")
+        print("  correctness: OK (every 201 is one event row, nothing else was created; every event has its "
+              "report transition and audit row, every automatic dispatch its transition and lead assignment, "
+              "every duplicate its rejection)")
     missed = f["ti"] < TARGET_RATE or f["ri99"] > TARGET_P99_S
     print_profile(info["profile"], backend, with_cprofile=want_profile or missed)
     return status

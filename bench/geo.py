@@ -18,8 +18,16 @@ import time
 import numpy as np
 import shapely
 
-from bench.common import (command_line, fmt_rate, interleaved, machine_info, median, percentile, print_table,
-                          setup_district)
+from bench.common import (
+    command_line,
+    fmt_rate,
+    interleaved,
+    machine_info,
+    median,
+    percentile,
+    print_table,
+    setup_district,
+)
 
 SEED = 20261122
 REPEATS = 7

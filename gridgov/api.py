@@ -58,14 +58,14 @@ def _http_error(request, exc: HttpError):
 
 
 from gridgov.accounts.api import router as accounts_router  # noqa: E402
+from gridgov.disputes.api import router as disputes_router  # noqa: E402
 from gridgov.events.api import router as events_router  # noqa: E402
 from gridgov.events.hotline import router as hotline_router  # noqa: E402
 from gridgov.events.indicators_api import router as indicators_router  # noqa: E402
 from gridgov.fieldwork.api import router as fieldwork_router  # noqa: E402
 from gridgov.regions.api import router as regions_router  # noqa: E402
-from gridgov.visits.api import router as visits_router  # noqa: E402
-from gridgov.disputes.api import router as disputes_router  # noqa: E402
 from gridgov.registry.api import router as registry_router  # noqa: E402
+from gridgov.visits.api import router as visits_router  # noqa: E402
 
 api.add_router("", regions_router)
 api.add_router("", accounts_router)

@@ -18,20 +18,27 @@ from django.db import transaction
 from shapely.geometry import LineString, Polygon
 from shapely.ops import split as split_geometry
 
-from gridgov.accounts.choices import DepartmentKind, Employment, Role
+from gridgov.accounts.choices import DepartmentKind, Employment
 from gridgov.accounts.models import Department, User
 from gridgov.common.errors import ValidationFailed
+from gridgov.common.roles import Role
+from gridgov.disputes.demo import disputes_demo_build
 from gridgov.events.taxonomy import taxonomy_seed
 from gridgov.fieldwork.demo import demo_patrols as fieldwork_demo_build
 from gridgov.regions import services as region_services
-from gridgov.regions.choices import AreaType, Level, LayerKind, RegionStatus, SpecialKind
+from gridgov.regions.choices import (
+    AreaType,
+    LayerKind,
+    Level,
+    RegionStatus,
+    SpecialKind,
+)
 from gridgov.regions.geometry import load, to_geojson
 from gridgov.regions.index import geo_index
 from gridgov.regions.models import Layer, Region
 from gridgov.regions.services import RegionSpec
 from gridgov.registry.demo import registry_demo_build
 from gridgov.visits.demo import visits_demo_build
-from gridgov.disputes.demo import disputes_demo_build
 
 DEMO_PASSWORD = "gridgov-demo-2026"
 BASE_DATE = dt.date(2024, 1, 1)

@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.accounts.choices import ADMIN_ROLES, Role
 from gridgov.accounts.models import Department, User
-from gridgov.web.admin_site import RoleAdminMixin
+from gridgov.common.admin_site import RoleAdminMixin
+from gridgov.common.roles import ADMIN_ROLES, Role
 
 
 @admin.register(User)

@@ -3,8 +3,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.accounts.choices import ADMIN_ROLES, DepartmentKind, Employment, Role
+from gridgov.accounts.choices import DepartmentKind, Employment
 from gridgov.common.models import TimeStampedModel
+from gridgov.common.roles import ADMIN_ROLES, Role
 
 
 class Department(TimeStampedModel):

@@ -9,7 +9,7 @@ from operator import or_
 
 from django.db.models import Q, QuerySet
 
-from gridgov.accounts.choices import Role
+from gridgov.common.roles import Role
 
 VIEW = "view"
 CHANGE = "change"

@@ -5,10 +5,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.choices import ADMIN_ROLES, DepartmentKind, Employment, Role
+from gridgov.accounts.choices import DepartmentKind, Employment
 from gridgov.accounts.models import Department, User
 from gridgov.common.audit import audit_record
 from gridgov.common.errors import ValidationFailed
+from gridgov.common.roles import ADMIN_ROLES, Role
 from gridgov.regions.choices import GRID_LEVELS, Level
 from gridgov.regions.models import Region
 

@@ -1,6 +1,10 @@
 """Audit every login, logout and failed login (who, when, from where, outcome)."""
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import (
+    user_logged_in,
+    user_logged_out,
+    user_login_failed,
+)
 from django.dispatch import receiver
 
 from gridgov.common.audit import audit_record, client_ip

@@ -6,11 +6,11 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from gridgov.accounts.choices import Role
+from gridgov.common.admin_site import RoleAdminMixin
 from gridgov.common.audit import audit_record, client_ip
 from gridgov.common.models import AuditLog, CalendarDay, CalendarYear, OutboxMessage
 from gridgov.common.outbox import outbox_retry_now
-from gridgov.web.admin_site import RoleAdminMixin
+from gridgov.common.roles import Role
 
 
 @admin.register(AuditLog)

@@ -8,8 +8,8 @@ import random
 
 from django.utils import timezone
 
-from gridgov.accounts.choices import Role
 from gridgov.accounts.models import User
+from gridgov.common.roles import Role
 from gridgov.disputes import services
 from gridgov.disputes.choices import DisputeKind
 from gridgov.disputes.models import Dispute, DisputeTransition, MediationStep

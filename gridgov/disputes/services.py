@@ -17,8 +17,13 @@ from django.utils.translation import gettext as _
 
 from gridgov.common.audit import audit_record
 from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from gridgov.disputes.choices import DisputeKind, DisputeStatus, PartyRole, StepKind
-from gridgov.disputes.models import Dispute, DisputeParty, DisputeTransition, MediationStep
+from gridgov.disputes.choices import DisputeKind, PartyRole, StepKind
+from gridgov.disputes.models import (
+    Dispute,
+    DisputeParty,
+    DisputeTransition,
+    MediationStep,
+)
 from gridgov.disputes.selectors import restrict_disputes
 from gridgov.disputes.workflow import ACTIONS, MEDIATORS, allowed_actions
 from gridgov.regions.choices import GRID_LEVELS

@@ -1,12 +1,11 @@
 """Dispute pages: the list with filters, the register form, one dispute with its timeline and the moves allowed
 now, and the statistics of 排查 and 化解. Forms post here and call the services (one gatekeeper for moves)."""
 
-from django.utils import timezone
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST

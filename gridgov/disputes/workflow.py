@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.accounts.choices import Role
+from gridgov.common.roles import Role
 from gridgov.disputes.choices import DisputeStatus as S
 
 # Who registers and mediates disputes: the grid team, the community and the command centre.

@@ -9,10 +9,10 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
-from gridgov.accounts.choices import Role
 from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.images import process_image
 from gridgov.common.masking import mask_phone
+from gridgov.common.roles import Role
 from gridgov.events import selectors, services
 from gridgov.events.choices import Channel, PhotoKind
 from gridgov.events.idempotency import run_idempotent

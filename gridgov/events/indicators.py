@@ -76,11 +76,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from gridgov.accounts.choices import Role
 from gridgov.accounts.models import Department, User
 from gridgov.accounts.scope import region_in_scope, scope_paths
 from gridgov.common.calendar import working_hours_between
 from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
+from gridgov.common.roles import Role
 from gridgov.events.choices import RejectReason, Satisfaction, Status
 from gridgov.events.models import Event, Transition
 from gridgov.events.scope import CASE_ROLES

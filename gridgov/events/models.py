@@ -9,7 +9,14 @@ from gridgov.accounts.choices import DepartmentKind
 from gridgov.common.fields import EncryptedTextField
 from gridgov.common.models import TimeStampedModel
 from gridgov.events.choices import (
-    CaseType, CategoryKind, CategoryLevel, Channel, PhotoKind, RejectReason, Satisfaction, Status,
+    CaseType,
+    CategoryKind,
+    CategoryLevel,
+    Channel,
+    PhotoKind,
+    RejectReason,
+    Satisfaction,
+    Status,
 )
 
 TIME_UNITS = [("workday", _("working days")), ("workhour", _("working hours"))]

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.choices import Role
 from gridgov.common.notify import notify
 from gridgov.common.outbox import HANDLERS, outbox_put
+from gridgov.common.roles import Role
 from gridgov.events.choices import Channel, Status
 
 log = logging.getLogger("gridgov.events.notifications")
@@ -101,7 +101,9 @@ def deliver_supervised(payload: dict) -> None:
 
 
 def deliver_hotline_callback(payload: dict) -> None:
-    from gridgov.events.hotline import hotline_callback_send  # the hotline module imports the services
+    from gridgov.events.hotline import (
+        hotline_callback_send,  # the hotline module imports the services
+    )
 
     hotline_callback_send(payload)
 

@@ -14,13 +14,21 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.common.audit import audit_record
 from gridgov.accounts.models import Department
+from gridgov.common.audit import audit_record
 from gridgov.common.calendar import Deadline, deadline_after
 from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.photos import photo_files_save
-from gridgov.events import notifications  # outbox: notices and 12345 callbacks (gridgov/events/notifications.py)
-from gridgov.events.choices import Channel, PhotoKind, RejectReason, Satisfaction, Status
+from gridgov.events import (
+    notifications,  # outbox: notices and 12345 callbacks (gridgov/events/notifications.py)
+)
+from gridgov.events.choices import (
+    Channel,
+    PhotoKind,
+    RejectReason,
+    Satisfaction,
+    Status,
+)
 from gridgov.events.models import Assignment, Category, Event, Photo, Transition
 from gridgov.events.routing import Decision, category_by_code, directory, route_event
 from gridgov.events.workflow import ACTIONS, SYSTEM, allowed_actions

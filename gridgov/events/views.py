@@ -79,7 +79,7 @@ def photo_file(request, photo_id: int, variant: str):
 def report_form(request):
     if request.user.role not in REPORTING_ROLES:
         return _page(request, "web/not_found.html", {}, status=404)
-    from gridgov.accounts.choices import Role
+    from gridgov.common.roles import Role
     from gridgov.events.api import DISPATCHER_CHANNELS
     from gridgov.events.choices import Channel
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.accounts.choices import Role
+from gridgov.common.roles import Role
 from gridgov.events.choices import Status as S
 
 SYSTEM = "system"  # automatic steps at intake (auto-dispatch, duplicate linking)

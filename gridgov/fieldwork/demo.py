@@ -13,7 +13,11 @@ from django.utils import timezone
 from gridgov.accounts.models import User
 from gridgov.fieldwork.detect import anomalies_detect
 from gridgov.fieldwork.models import GpsPoint
-from gridgov.fieldwork.services import day_bounds, patrol_day_compute, patrol_schedules_seed
+from gridgov.fieldwork.services import (
+    day_bounds,
+    patrol_day_compute,
+    patrol_schedules_seed,
+)
 from gridgov.fieldwork.track import scale
 from gridgov.regions.geometry import load
 

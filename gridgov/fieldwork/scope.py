@@ -12,8 +12,8 @@ from operator import or_
 
 from django.db.models import Q, QuerySet
 
-from gridgov.accounts.choices import Role
 from gridgov.accounts.scope import scope_paths
+from gridgov.common.roles import Role
 
 PATROL_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER}
 SUPERVISOR_ROLES = {Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.LEADER}

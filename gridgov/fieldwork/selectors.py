@@ -18,8 +18,18 @@ from gridgov.accounts.models import User
 from gridgov.common.calendar import is_workday
 from gridgov.common.errors import NotFound, ValidationFailed
 from gridgov.fieldwork.choices import AnomalyKind, AnomalyStatus, PatrolKind
-from gridgov.fieldwork.models import Anomaly, GpsPoint, PatrolDay, PatrolSchedule, PatrolSession
-from gridgov.fieldwork.scope import restrict_anomalies, restrict_by_worker, restrict_workers
+from gridgov.fieldwork.models import (
+    Anomaly,
+    GpsPoint,
+    PatrolDay,
+    PatrolSchedule,
+    PatrolSession,
+)
+from gridgov.fieldwork.scope import (
+    restrict_anomalies,
+    restrict_by_worker,
+    restrict_workers,
+)
 from gridgov.fieldwork.services import day_bounds
 
 

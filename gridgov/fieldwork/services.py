@@ -22,14 +22,20 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.choices import Role
 from gridgov.common.audit import audit_record
-from gridgov.common.models import AuditLog
 from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gridgov.common.models import AuditLog
 from gridgov.common.outbox import HANDLERS
+from gridgov.common.roles import Role
 from gridgov.fieldwork import track
 from gridgov.fieldwork.choices import AnomalyStatus, PatrolKind
-from gridgov.fieldwork.models import Anomaly, GpsPoint, PatrolDay, PatrolSchedule, PatrolSession
+from gridgov.fieldwork.models import (
+    Anomaly,
+    GpsPoint,
+    PatrolDay,
+    PatrolSchedule,
+    PatrolSession,
+)
 from gridgov.fieldwork.scope import ANOMALY_REVIEW_ROLES, PATROL_ROLES
 from gridgov.regions.geometry import load
 from gridgov.regions.index import geo_index

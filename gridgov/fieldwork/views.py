@@ -11,7 +11,12 @@ from django.utils import timezone
 from gridgov.common.errors import DomainError, NotFound
 from gridgov.fieldwork import selectors, services
 from gridgov.fieldwork.choices import AnomalyKind, AnomalyStatus
-from gridgov.fieldwork.scope import ANOMALY_REVIEW_ROLES, ANOMALY_VIEW_ROLES, PATROL_ROLES, SUPERVISOR_ROLES
+from gridgov.fieldwork.scope import (
+    ANOMALY_REVIEW_ROLES,
+    ANOMALY_VIEW_ROLES,
+    PATROL_ROLES,
+    SUPERVISOR_ROLES,
+)
 
 
 def _page(request, template, context, status=200, tab=""):

@@ -1,10 +1,10 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.accounts.choices import Role
+from gridgov.common.admin_site import RoleAdminMixin
 from gridgov.common.audit import audit_record, client_ip
+from gridgov.common.roles import Role
 from gridgov.open311.models import Open311Client
-from gridgov.web.admin_site import RoleAdminMixin
 
 
 @admin.register(Open311Client)

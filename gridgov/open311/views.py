@@ -27,8 +27,17 @@ from gridgov.events.models import Category
 from gridgov.events.services import Report, event_report
 from gridgov.open311.formats import Open311Error, render, render_error
 from gridgov.open311.models import Open311Client
-from gridgov.open311.public import (public_photo, 
-    CLOSED, DEFAULT_SPAN, MAX_REQUESTS, Taxonomy, public_requests, request_out, service_notice, service_out, w3,
+from gridgov.open311.public import (
+    CLOSED,
+    DEFAULT_SPAN,
+    MAX_REQUESTS,
+    Taxonomy,
+    public_photo,
+    public_requests,
+    request_out,
+    service_notice,
+    service_out,
+    w3,
 )
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"

@@ -6,11 +6,11 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.accounts.choices import Role
+from gridgov.common.admin_site import RoleAdminMixin
 from gridgov.common.errors import ValidationFailed
+from gridgov.common.roles import Role
 from gridgov.regions import io, services
 from gridgov.regions.models import GridChange, Layer, LayerGrid, Region
-from gridgov.web.admin_site import RoleAdminMixin
 
 MASTER = {Role.SYS_ADMIN}
 READERS = {Role.SEC_ADMIN}

@@ -3,8 +3,8 @@
 import datetime as dt
 
 from django.http import JsonResponse
-from django.views.decorators.gzip import gzip_page
 from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
 from ninja import File, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile

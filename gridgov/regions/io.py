@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from gridgov.common.audit import audit_record
 from gridgov.common.errors import ValidationFailed
 from gridgov.regions import services
-from gridgov.regions.choices import LEVEL_DEPTH, AreaType, LayerKind, Level, RegionStatus
+from gridgov.regions.choices import (
+    LEVEL_DEPTH,
+    AreaType,
+    LayerKind,
+    Level,
+    RegionStatus,
+)
 from gridgov.regions.geometry import load, parse_geometry, to_geojson
 from gridgov.regions.models import Layer, LayerGrid, Region
 from gridgov.regions.services import RegionSpec

@@ -4,7 +4,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.common.models import TimeStampedModel
-from gridgov.regions.choices import AreaType, ChangeKind, LayerKind, Level, RegionStatus, SpecialKind
+from gridgov.regions.choices import (
+    AreaType,
+    ChangeKind,
+    LayerKind,
+    Level,
+    RegionStatus,
+    SpecialKind,
+)
 
 
 class GeoFieldsMixin(models.Model):

@@ -12,13 +12,34 @@ from django.utils.translation import gettext as _
 from gridgov.common.audit import audit_record
 from gridgov.common.errors import ValidationFailed
 from gridgov.regions.choices import (
-    GRID_LEVELS, LEVEL_DEPTH, PARENT_LEVEL, AreaType, ChangeKind, LayerKind, Level, RegionStatus, SpecialKind,
+    GRID_LEVELS,
+    LEVEL_DEPTH,
+    PARENT_LEVEL,
+    AreaType,
+    ChangeKind,
+    LayerKind,
+    Level,
+    RegionStatus,
+    SpecialKind,
 )
 from gridgov.regions.geometry import (
-    AREA_TOLERANCE_M2, area_m2, derived_fields, load, noise_tolerance_m2, parse_geometry, to_geojson,
+    AREA_TOLERANCE_M2,
+    area_m2,
+    derived_fields,
+    load,
+    noise_tolerance_m2,
+    parse_geometry,
+    to_geojson,
 )
 from gridgov.regions.index import geo_index
-from gridgov.regions.models import GridChange, Layer, LayerGrid, LayerGridMember, Region, RegionVersion
+from gridgov.regions.models import (
+    GridChange,
+    Layer,
+    LayerGrid,
+    LayerGridMember,
+    Region,
+    RegionVersion,
+)
 
 # A base grid counts as wholly inside a layer grid when at most this share of it lies outside.
 WHOLE_SHARE = 0.995
@@ -140,7 +161,7 @@ def regions_bulk_create(*, actor, specs: list[RegionSpec], valid_from: dt.date |
     pending: dict[str, Region] = {}
     errors, regions = [], []
     seen = set(Region.objects.filter(code__in=[s.code for s in specs]).values_list("code", flat=True))
-    for i, spec in enumerate(sorted(specs, key=lambda s: LEVEL_DEPTH.get(s.level, 9))):
+    for spec in sorted(specs, key=lambda s: LEVEL_DEPTH.get(s.level, 9)):
         parent = pending.get(spec.parent_code) or existing.get(spec.parent_code) if spec.parent_code else None
         try:
             if spec.parent_code and parent is None:

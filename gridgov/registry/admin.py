@@ -7,9 +7,9 @@ the registry pages and API, masked and scoped, are where that data is seen.
 
 from django.contrib import admin
 
-from gridgov.accounts.choices import Role
+from gridgov.common.admin_site import RoleAdminMixin
+from gridgov.common.roles import Role
 from gridgov.registry.models import Tag
-from gridgov.web.admin_site import RoleAdminMixin
 
 
 @admin.register(Tag)

@@ -11,8 +11,24 @@ import random
 from gridgov.regions.choices import Level, RegionStatus
 from gridgov.regions.models import Region
 from gridgov.registry import idcard
-from gridgov.registry.choices import Gender, HouseUse, IdType, OrgKind, Rental, Residence, UnitKind
-from gridgov.registry.models import House, Household, Organisation, Person, PersonTag, Tag, Unit
+from gridgov.registry.choices import (
+    Gender,
+    HouseUse,
+    IdType,
+    OrgKind,
+    Rental,
+    Residence,
+    UnitKind,
+)
+from gridgov.registry.models import (
+    House,
+    Household,
+    Organisation,
+    Person,
+    PersonTag,
+    Tag,
+    Unit,
+)
 from gridgov.registry.tags import tags_seed
 from gridgov.registry.validation import credit_code_check
 

@@ -22,8 +22,17 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from gridgov.accounts.scope import scope_paths
 from gridgov.common.masking import mask_id_number, mask_phone
 from gridgov.registry import policy
-from gridgov.registry.choices import (Gender, HouseUse, IdType, ImportKind, OrgKind, Rental, Residence, TagGroup,
-                                      UnitKind)
+from gridgov.registry.choices import (
+    Gender,
+    HouseUse,
+    IdType,
+    ImportKind,
+    OrgKind,
+    Rental,
+    Residence,
+    TagGroup,
+    UnitKind,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATA_SHEET = "数据"

@@ -15,7 +15,13 @@ from ninja.files import UploadedFile
 from gridgov.common.audit import client_ip
 from gridgov.common.errors import NotFound, PermissionDenied
 from gridgov.registry import imports
-from gridgov.registry.excel import LAYOUTS, XLSX, download_name, registry_export, template_workbook
+from gridgov.registry.excel import (
+    LAYOUTS,
+    XLSX,
+    download_name,
+    registry_export,
+    template_workbook,
+)
 
 router = Router(tags=["registry import"])
 

@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.scope import scope_paths
-from gridgov.regions.choices import GRID_LEVELS, RegionStatus
 from gridgov.common.masking import mask_id_number, mask_phone
+from gridgov.regions.choices import GRID_LEVELS, RegionStatus
 from gridgov.registry import idcard
 from gridgov.registry.choices import Gender, IdType, ImportKind
 from gridgov.registry.excel import Column, Layout
@@ -437,7 +437,7 @@ def resolve_chunk(layout: Layout, items: list[Item], context: Context) -> Plan:
     for item in items:
         errors: list[RowError] = []
 
-        def error(key: str, reason) -> None:
+        def error(key: str, reason, errors=errors, item=item) -> None:
             column = layout.column(key)
             errors.append(RowError(item.row, column.header, _shown(column, item.raw.get(key)), str(reason)))
 

@@ -12,7 +12,13 @@ from gridgov.common.audit import client_ip
 from gridgov.common.errors import DomainError, NotFound
 from gridgov.registry import imports, policy
 from gridgov.registry.choices import ImportKind, ImportMode, ImportStatus
-from gridgov.registry.excel import LAYOUTS, XLSX, download_name, registry_export, template_workbook
+from gridgov.registry.excel import (
+    LAYOUTS,
+    XLSX,
+    download_name,
+    registry_export,
+    template_workbook,
+)
 from gridgov.registry.import_api import xlsx_response
 
 

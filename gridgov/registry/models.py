@@ -14,8 +14,19 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.common.fields import EncryptedTextField
 from gridgov.common.models import TimeStampedModel
-from gridgov.registry.choices import (Gender, HouseUse, IdType, ImportKind, ImportMode, ImportStatus, OrgKind,
-                                      Rental, Residence, TagGroup, UnitKind)
+from gridgov.registry.choices import (
+    Gender,
+    HouseUse,
+    IdType,
+    ImportKind,
+    ImportMode,
+    ImportStatus,
+    OrgKind,
+    Rental,
+    Residence,
+    TagGroup,
+    UnitKind,
+)
 
 
 class Tag(models.Model):

@@ -20,8 +20,8 @@ from operator import or_
 
 from django.db.models import Q, QuerySet
 
-from gridgov.accounts.choices import Role
 from gridgov.accounts.scope import region_in_scope, scope_paths
+from gridgov.common.roles import Role
 
 READ_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.LEADER}
 WRITE_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF}

@@ -19,7 +19,15 @@ from gridgov.regions.choices import Level, RegionStatus
 from gridgov.regions.models import Region
 from gridgov.registry import idcard, policy
 from gridgov.registry.choices import IdType, TagGroup
-from gridgov.registry.models import House, Household, Organisation, Person, PersonTag, Tag, Unit
+from gridgov.registry.models import (
+    House,
+    Household,
+    Organisation,
+    Person,
+    PersonTag,
+    Tag,
+    Unit,
+)
 
 _DOCUMENTISH = re.compile(r"[0-9A-Za-z-]{5,32}")
 

@@ -26,7 +26,15 @@ from gridgov.regions.index import geo_index
 from gridgov.regions.models import Region
 from gridgov.registry import policy, validation
 from gridgov.registry.choices import TagGroup
-from gridgov.registry.models import House, Household, Organisation, Person, PersonTag, Tag, Unit
+from gridgov.registry.models import (
+    House,
+    Household,
+    Organisation,
+    Person,
+    PersonTag,
+    Tag,
+    Unit,
+)
 
 
 @dataclass

@@ -19,7 +19,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gridgov.registry import idcard
-from gridgov.registry.choices import Gender, HouseUse, IdType, OrgKind, Rental, Residence, UnitKind
+from gridgov.registry.choices import (
+    Gender,
+    HouseUse,
+    IdType,
+    OrgKind,
+    Rental,
+    Residence,
+    UnitKind,
+)
 
 Values = dict
 Errors = dict

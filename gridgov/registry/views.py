@@ -14,7 +14,16 @@ from gridgov.common.audit import client_ip
 from gridgov.common.errors import DomainError, NotFound
 from gridgov.regions.models import Region
 from gridgov.registry import policy, selectors, services
-from gridgov.registry.choices import (Gender, HouseUse, IdType, OrgKind, Rental, Residence, TagGroup, UnitKind)
+from gridgov.registry.choices import (
+    Gender,
+    HouseUse,
+    IdType,
+    OrgKind,
+    Rental,
+    Residence,
+    TagGroup,
+    UnitKind,
+)
 from gridgov.registry.models import House, Household, Organisation, Unit
 
 TABS = [("people", gettext_lazy("People")), ("houses", gettext_lazy("Houses")),

@@ -9,8 +9,8 @@ import random
 
 from django.utils import timezone
 
-from gridgov.accounts.choices import Role
 from gridgov.accounts.models import User
+from gridgov.common.roles import Role
 from gridgov.registry.models import Household, Person
 from gridgov.visits.choices import VisitPurpose
 from gridgov.visits.models import Visit

@@ -18,9 +18,9 @@ from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.choices import Role
 from gridgov.accounts.scope import scope_paths
 from gridgov.common.errors import NotFound, PermissionDenied
+from gridgov.common.roles import Role
 from gridgov.registry import policy
 from gridgov.registry.choices import TagGroup
 from gridgov.registry.models import Household, Person, Unit

@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
 
 from gridgov.accounts.scope import restrict_users
 from gridgov.common.errors import NotFound

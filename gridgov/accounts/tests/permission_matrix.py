@@ -109,7 +109,14 @@ def get_all(client: Client, url: str) -> list[dict]:
 def db_snapshot() -> dict:
     """What a refused write must leave untouched."""
     from gridgov.common.models import AuditLog
-    from gridgov.regions.models import GridChange, Layer, LayerGrid, LayerGridMember, Region, RegionVersion
+    from gridgov.regions.models import (
+        GridChange,
+        Layer,
+        LayerGrid,
+        LayerGridMember,
+        Region,
+        RegionVersion,
+    )
 
     return {
         "regions": Region.objects.count(),

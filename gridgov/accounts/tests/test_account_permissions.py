@@ -10,7 +10,11 @@ import re
 import pytest
 
 from gridgov.accounts.tests.permission_matrix import (  # noqa: F401  (fixtures)
-    PERSONAS, client_for, get_all, inside, territory,
+    PERSONAS,
+    client_for,
+    get_all,
+    inside,
+    territory,
 )
 
 MASKED_MOBILE = re.compile(r"1\d{2}\*{4}\d{4}")

@@ -7,7 +7,10 @@ may look at the territory; auditadmin only reads the audit log. Everyone else is
 import pytest
 
 from gridgov.accounts.tests.permission_matrix import (  # noqa: F401  (fixtures)
-    PERSONAS, client_for, db_snapshot, territory,
+    PERSONAS,
+    client_for,
+    db_snapshot,
+    territory,
 )
 
 LOGIN = "login"  # a redirect to /admin/login/?next=…

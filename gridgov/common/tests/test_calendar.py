@@ -10,7 +10,7 @@ Dates used (chinese_calendar 1.11, State Council schedules for 2025 and 2026):
   2026-03-06 is an ordinary Friday.
 """
 
-from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,13 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
 from gridgov.common import calendar
-from gridgov.common.calendar import Deadline, TimeUnit, deadline_after, is_workday, working_hours_between
+from gridgov.common.calendar import (
+    Deadline,
+    TimeUnit,
+    deadline_after,
+    is_workday,
+    working_hours_between,
+)
 from gridgov.common.models import AuditLog, CalendarDay, CalendarYear
 
 pytestmark = pytest.mark.django_db
@@ -101,11 +107,11 @@ def test_across_a_holiday_week():
 
 
 def test_the_result_is_aware_local_time_whatever_the_zone_of_the_start():
-    start_utc = datetime(2026, 3, 6, 2, 0, tzinfo=dt_timezone.utc)  # Friday 10:00 in Shanghai
+    start_utc = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)  # Friday 10:00 in Shanghai
     due = deadline_after(start_utc, 1, WORKDAY).due
     assert due == close(2026, 3, 9) and due.utcoffset() == timedelta(hours=8)
     # Thursday 20:00 UTC is Friday 04:00 in Shanghai: the start's day is the local Friday
-    assert deadline_after(datetime(2026, 3, 5, 20, 0, tzinfo=dt_timezone.utc), 1, WORKDAY).due == close(2026, 3, 9)
+    assert deadline_after(datetime(2026, 3, 5, 20, 0, tzinfo=UTC), 1, WORKDAY).due == close(2026, 3, 9)
 
 
 # --- working hours ------------------------------------------------------------------------------------------------

@@ -14,7 +14,11 @@ from django.utils import timezone
 
 from gridgov.common.models import OutboxMessage
 from gridgov.common.outbox import (
-    HANDLERS, backoff_seconds, outbox_claim, outbox_deliver_once, outbox_put,
+    HANDLERS,
+    backoff_seconds,
+    outbox_claim,
+    outbox_deliver_once,
+    outbox_put,
 )
 
 

@@ -8,11 +8,16 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.models import AuditLog
 from gridgov.disputes import selectors, services
 from gridgov.disputes.choices import DisputeStatus as S
-from gridgov.disputes.models import Dispute, DisputeParty, DisputeTransition, MediationStep
+from gridgov.disputes.models import (
+    Dispute,
+    DisputeParty,
+    DisputeTransition,
+    MediationStep,
+)
 from gridgov.disputes.services import PartyIn
 from gridgov.events.models import Event
 from gridgov.visits.tests import factories as f

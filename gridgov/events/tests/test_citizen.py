@@ -38,8 +38,8 @@ def test_anonymous_citizen_reports_and_follows_the_case(grid_a):
     track = client.get(response["Location"]).content.decode()
     assert event.number in track and "13812345678" not in track and "张先生" not in track
     # Inside the handling chain the contact is there, masked.
-    from gridgov.events.tests.test_intake_and_workflow import handler_of, street_dept
     from conftest import login_client
+    from gridgov.events.tests.test_intake_and_workflow import handler_of
 
     handler = login_client(handler_of(event.lead_department).username)
     detail = handler.get(f"/api/v1/events/{event.pk}").json()

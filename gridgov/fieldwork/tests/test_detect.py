@@ -56,9 +56,9 @@ def test_a_normal_day_has_no_anomaly(user):
 
 
 def _events(reporter, times):
+    from gridgov.accounts.models import User
     from gridgov.events.models import Event
     from gridgov.events.services import Report, event_report
-    from gridgov.accounts.models import User
 
     dispatcher = User.objects.get(username="street_dispatcher")
     grid = reporter.grids.get()

@@ -12,7 +12,15 @@ from gridgov.events.models import Category, Event, Photo
 from gridgov.events.services import Report, event_report, event_transition
 from gridgov.open311 import views
 from gridgov.open311.models import Open311Client
-from gridgov.open311.tests.conftest import EMAIL, FORMATS, PHONE, errors, parse, post_request, rows
+from gridgov.open311.tests.conftest import (
+    EMAIL,
+    FORMATS,
+    PHONE,
+    errors,
+    parse,
+    post_request,
+    rows,
+)
 
 pytestmark = pytest.mark.django_db
 REQUEST_FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",

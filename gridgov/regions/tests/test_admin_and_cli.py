@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from gridgov.regions.models import Region
-from gridgov.regions.tests.test_import_export import GOOD, _fc, _feature
 from gridgov.regions.tests.helpers import square
+from gridgov.regions.tests.test_import_export import GOOD, _fc, _feature
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,12 @@ from shapely.geometry import LineString, mapping
 from shapely.ops import split as split_geometry
 
 from gridgov.accounts.tests.permission_matrix import (  # noqa: F401  (fixtures)
-    PERSONAS, client_for, db_snapshot, get_all, inside, territory,
+    PERSONAS,
+    client_for,
+    db_snapshot,
+    get_all,
+    inside,
+    territory,
 )
 from gridgov.regions.geometry import AREA_TOLERANCE_M2, area_m2, load
 

@@ -6,7 +6,7 @@ import pytest
 from gridgov.common.errors import ValidationFailed
 from gridgov.regions import services
 from gridgov.regions.index import geo_index
-from gridgov.regions.models import Layer, LayerGrid, LayerGridMember, Region
+from gridgov.regions.models import Layer, LayerGrid, Region
 from gridgov.regions.tests.helpers import at, build_test_tree, square
 
 pytestmark = pytest.mark.django_db

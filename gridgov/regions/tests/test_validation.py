@@ -3,9 +3,9 @@
 import pytest
 
 from gridgov.regions import services
+from gridgov.regions.geometry import area_m2, load
 from gridgov.regions.models import Region
 from gridgov.regions.services import RegionSpec
-from gridgov.regions.geometry import area_m2, load
 from gridgov.regions.tests.helpers import at, build_test_tree, square
 from gridgov.regions.validation import grid_validation_report
 

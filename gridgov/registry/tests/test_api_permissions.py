@@ -6,7 +6,14 @@ import json
 import pytest
 
 from gridgov.common.models import AuditLog
-from gridgov.registry.models import House, Household, Organisation, Person, PersonTag, Unit
+from gridgov.registry.models import (
+    House,
+    Household,
+    Organisation,
+    Person,
+    PersonTag,
+    Unit,
+)
 from gridgov.registry.tests.conftest import new_id
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +48,9 @@ OPERATIONS = {
     "below target": ("GET", "/api/v1/registry/coverage/below-target"),
 }
 try:  # the Excel import/export endpoints keep their matrix beside their own tests
-    from gridgov.registry.tests.test_excel_permissions import OPERATIONS as _EXCEL_OPERATIONS
+    from gridgov.registry.tests.test_excel_permissions import (
+        OPERATIONS as _EXCEL_OPERATIONS,
+    )
 except ImportError:
     _EXCEL_OPERATIONS = {}
 else:

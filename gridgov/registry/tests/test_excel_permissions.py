@@ -15,7 +15,13 @@ from gridgov.common.models import AuditLog
 from gridgov.registry.excel import template_workbook
 from gridgov.registry.imports import import_job_create, import_job_run
 from gridgov.registry.models import ImportJob, Person
-from gridgov.registry.tests.import_helpers import fill, make_id, person_row, wrong_check_digit, xlsx_text
+from gridgov.registry.tests.import_helpers import (
+    fill,
+    make_id,
+    person_row,
+    wrong_check_digit,
+    xlsx_text,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,13 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from gridgov.registry.idcard import birth_date_and_gender, check_digit, id_hash, id_number_error, normalize_id
+from gridgov.registry.idcard import (
+    birth_date_and_gender,
+    check_digit,
+    id_hash,
+    id_number_error,
+    normalize_id,
+)
 
 # GB 11643-1999's own worked example: 11010519491231002X
 VALID = ["11010519491231002X", "440306199003071234"[:17] + check_digit("44030619900307123")]

@@ -11,10 +11,22 @@ from gridgov.common.errors import PermissionDenied, ValidationFailed
 from gridgov.common.models import AuditLog
 from gridgov.registry.excel import export_workbook, template_workbook
 from gridgov.registry.idcard import id_hash
-from gridgov.registry.imports import import_job_create, import_job_run, import_jobs_resume
+from gridgov.registry.imports import (
+    import_job_create,
+    import_job_run,
+    import_jobs_resume,
+)
 from gridgov.registry.models import ImportJob, Person
-from gridgov.registry.tests.import_helpers import (fill, make_id, make_phone, person_row, plain_workbook,
-                                                   read_sheet, wrong_check_digit, xlsx_text)
+from gridgov.registry.tests.import_helpers import (
+    fill,
+    make_id,
+    make_phone,
+    person_row,
+    plain_workbook,
+    read_sheet,
+    wrong_check_digit,
+    xlsx_text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,8 +94,9 @@ def test_people_template_round_trip(worker, grid_a, people_template):
 
 
 def test_template_has_headers_lists_help_and_example(worker, people_template):
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(people_template))
     assert wb.sheetnames[:2] == ["数据", "说明"]

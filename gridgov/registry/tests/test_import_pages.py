@@ -6,7 +6,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from gridgov.registry.excel import template_workbook
 from gridgov.registry.imports import import_job_run
 from gridgov.registry.models import ImportJob
-from gridgov.registry.tests.import_helpers import fill, make_id, person_row, read_sheet, wrong_check_digit
+from gridgov.registry.tests.import_helpers import (
+    fill,
+    make_id,
+    person_row,
+    read_sheet,
+    wrong_check_digit,
+)
 
 pytestmark = pytest.mark.django_db
 

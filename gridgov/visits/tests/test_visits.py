@@ -144,14 +144,14 @@ def test_overdue_list_by_hand(user, grid_a, settings):
     on_time = f.person(grid_a, "甲-30天前", tags=[key30])
     late = f.person(grid_a, "乙-31天前", tags=[key30])
     care = f.person(grid_a, "丙-关爱", tags=[key30, care14])  # the smallest period wins: 14 days
-    never = f.person(grid_a, "丁-从未走访", tags=[key30])
+    f.person(grid_a, "丁-从未走访", tags=[key30])
     f.person(grid_a, "戊-无标签", tags=[none0])  # no period: never listed
     gone = f.person(grid_a, "己-已迁出", tags=[key30])
     gone.is_active = False
     gone.save()
     h_ok = f.household(grid_a, "HHOK", "户主甲")
     h_late = f.household(grid_a, "HHLATE", "户主乙")
-    h_never = f.household(grid_a, "HHNEVER", "户主丙")
+    f.household(grid_a, "HHNEVER", "户主丙")
     _visit(worker, 30, person=on_time.pk)
     _visit(worker, 45, person=late.pk)
     _visit(user("gridleader"), 31, person=late.pk)  # the last visit counts, whoever made it

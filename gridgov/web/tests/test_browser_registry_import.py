@@ -5,7 +5,14 @@ live server) and download the error report, whose rows name the row, column and 
 import pytest
 from openpyxl import load_workbook
 
-from gridgov.registry.tests.import_helpers import fill, make_id, person_row, read_sheet, wrong_check_digit, xlsx_text
+from gridgov.registry.tests.import_helpers import (
+    fill,
+    make_id,
+    person_row,
+    read_sheet,
+    wrong_check_digit,
+    xlsx_text,
+)
 from gridgov.web.tests.conftest import login, shot
 
 pytestmark = pytest.mark.browser

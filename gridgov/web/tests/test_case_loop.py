@@ -2,7 +2,6 @@
 dispatched automatically → the department signs for it and reports the result with a photo → the worker verifies
 → the dispatcher records satisfaction."""
 
-import io
 
 import pytest
 from PIL import Image

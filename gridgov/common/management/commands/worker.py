@@ -10,7 +10,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections, connection
 
-from gridgov.common.outbox import HANDLERS, default_worker_id, outbox_deliver_once, outbox_prune
+from gridgov.common.outbox import (
+    HANDLERS,
+    default_worker_id,
+    outbox_deliver_once,
+    outbox_prune,
+)
 from gridgov.registry.imports import import_jobs_poke
 
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 
-from gridgov.accounts.choices import ADMIN_ROLES
+from gridgov.common.roles import ADMIN_ROLES
 
 
 class GridgovAdminSite(admin.AdminSite):
@@ -17,7 +17,7 @@ class GridgovAdminSite(admin.AdminSite):
 
 
 class GridgovAdminConfig(AdminConfig):
-    default_site = "gridgov.web.admin_site.GridgovAdminSite"
+    default_site = "gridgov.common.admin_site.GridgovAdminSite"
 
 
 class RoleAdminMixin:
