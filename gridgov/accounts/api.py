@@ -5,7 +5,6 @@ from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from gridgov.accounts.models import Department, User
-from gridgov.accounts.scope import restrict_departments, restrict_users
 from gridgov.common.errors import NotFound
 from gridgov.common.masking import mask_phone
 
@@ -80,7 +79,7 @@ def me(request):
 @router.get("/users", response=list[UserOut], summary="Accounts visible to you")
 @paginate(PageNumberPagination, page_size=100)
 def user_list(request, role: str | None = None):
-    qs = restrict_users(User.objects.filter(is_active=True), request.user)
+    qs = User.objects.filter(is_active=True).restrict(request.user)
     if role:
         qs = qs.filter(role=role)
     return qs.select_related("region", "department").prefetch_related("grids").order_by("username")
@@ -89,13 +88,13 @@ def user_list(request, role: str | None = None):
 @router.get("/departments", response=list[DepartmentOut], summary="Departments visible to you")
 @paginate(PageNumberPagination, page_size=100)
 def department_list(request):
-    return (restrict_departments(Department.objects.filter(is_active=True), request.user)
+    return (Department.objects.filter(is_active=True).restrict(request.user)
             .select_related("region").prefetch_related("service_area").order_by("code"))
 
 
 @router.get("/departments/{dept_id}", response=DepartmentOut, summary="One department")
 def department_detail(request, dept_id: int):
-    dept = restrict_departments(Department.objects.filter(pk=dept_id), request.user).select_related("region").first()
+    dept = Department.objects.filter(pk=dept_id).restrict(request.user).select_related("region").first()
     if dept is None:
         raise NotFound(_("No such department, or it is outside your area."))
     return dept

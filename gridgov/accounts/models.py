@@ -1,4 +1,4 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -6,6 +6,23 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.accounts.choices import DepartmentKind, Employment
 from gridgov.common.models import TimeStampedModel
 from gridgov.common.roles import ADMIN_ROLES, Role
+from gridgov.common.scoping import STAFF, WHOLE_TERRITORY, Scope, ScopedQuerySet, ancestor_paths, is_active, territory
+
+
+def _own_department_or_above(user, action):
+    """A department handler sees its own department; staff also see the departments of the regions above them."""
+    if not is_active(user) or action != "view":
+        return None
+    if user.role == Role.DEPT_HANDLER:
+        return Q(pk=user.department_id)
+    if user.role in STAFF:
+        return Q(region__path__in=ancestor_paths(territory(user).paths))
+    return None
+
+
+def _self(user, action):
+    """Every staff member sees their own account."""
+    return Q(pk=user.pk) if is_active(user) and user.role in STAFF and action == "view" else None
 
 
 class Department(TimeStampedModel):
@@ -25,6 +42,11 @@ class Department(TimeStampedModel):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = ScopedQuerySet.as_manager()
+    # The administrators see every department; staff the ones serving (or belonging to) their part of the tree.
+    scope = Scope(path=("service_area__path", "region__path"),
+                  roles={"view": (STAFF - {Role.DEPT_HANDLER}) | WHOLE_TERRITORY}, extra=_own_department_or_above)
+
     class Meta:
         verbose_name = _("department")
         verbose_name_plural = _("departments")
@@ -32,6 +54,10 @@ class Department(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+
+class StaffManager(UserManager.from_queryset(ScopedQuerySet)):
+    """Django's user manager with ``restrict(user, action)``."""
 
 
 class User(AbstractUser):
@@ -53,6 +79,11 @@ class User(AbstractUser):
     )
     employment = models.CharField(_("employment"), max_length=8, choices=Employment.choices, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    objects = StaffManager()
+    # The system and security administrators see every account, the audit administrator none; staff see colleagues
+    # attached (org unit or grids served) inside their part of the tree, and themselves.
+    scope = Scope(path=("region__path", "grids__path"), roles={"view": STAFF | WHOLE_TERRITORY}, extra=_self)
 
     class Meta:
         verbose_name = _("user")

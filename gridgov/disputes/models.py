@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.common.fields import EncryptedTextField
 from gridgov.common.models import TimeStampedModel
+from gridgov.common.scoping import Scope, ScopedQuerySet
 from gridgov.disputes.choices import DisputeKind, DisputeStatus, PartyRole, StepKind
+from gridgov.disputes.workflow import READERS
 
 
 class Dispute(TimeStampedModel):
@@ -37,6 +39,10 @@ class Dispute(TimeStampedModel):
     version = models.PositiveIntegerField(_("version"), default=1)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # Readers see the disputes in their part of the tree, and everyone the disputes they registered.
+    scope = Scope(path="region_path", roles={"view": READERS}, owner="registered_by", owner_roles={"view": READERS})
 
     class Meta:
         verbose_name = _("dispute")

@@ -6,41 +6,30 @@ statistics of 排查 (registered) and 化解 (settled) per region and period, by
 """
 
 import datetime as dt
-from functools import reduce
-from operator import or_
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.scope import scope_paths
 from gridgov.common.errors import NotFound, ValidationFailed
+from gridgov.common.scoping import below
 from gridgov.disputes.choices import DisputeKind
 from gridgov.disputes.models import Dispute
-from gridgov.disputes.workflow import READERS
 from gridgov.regions.models import Region
 
 STAT_LEVELS = ("street", "community", "grid")
 
 
-def restrict_disputes(qs: QuerySet, user) -> QuerySet:
-    if user is None or not user.is_authenticated or not user.is_active or user.role not in READERS:
-        return qs.none()
-    paths = scope_paths(user, "view") or []
-    in_area = reduce(or_, (Q(region_path__startswith=p) for p in paths), Q(pk__in=[]))
-    return qs.filter(in_area | Q(registered_by=user))
-
-
 def dispute_list(*, user, status: str | None = None, kind: str | None = None, grid: int | None = None,
                  q: str | None = None, since: dt.date | None = None, until: dt.date | None = None) -> QuerySet:
-    qs = restrict_disputes(Dispute.objects.all(), user).select_related("grid", "registered_by", "mediator")
+    qs = Dispute.objects.restrict(user).select_related("grid", "registered_by", "mediator")
     if status:
         qs = qs.filter(status=status)
     if kind:
         qs = qs.filter(kind=kind)
     if grid:
         region = Region.objects.filter(pk=grid).first()
-        qs = qs.filter(region_path__startswith=region.path) if region else qs.none()
+        qs = qs.filter(below("region_path", region.path)) if region else qs.none()
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(summary__icontains=q) | Q(parties__name__icontains=q)).distinct()
     start, end = _period(since, until) if (since or until) else (None, None)
@@ -52,7 +41,7 @@ def dispute_list(*, user, status: str | None = None, kind: str | None = None, gr
 
 
 def access_dispute(user, dispute_id: int) -> Dispute:
-    dispute = (restrict_disputes(Dispute.objects.all(), user)
+    dispute = (Dispute.objects.restrict(user)
                .select_related("grid", "registered_by", "mediator", "event").filter(pk=dispute_id).first())
     if dispute is None:
         raise NotFound(_("No such dispute, or it is outside your area."))
@@ -84,7 +73,7 @@ def dispute_stats(*, user, level: str = "community", since: dt.date, until: dt.d
     if until < since:
         raise ValidationFailed(_("The end of the period lies before its start."), field="until")
     start, end = _period(since, until)
-    rows = list(restrict_disputes(Dispute.objects.all(), user)
+    rows = list(Dispute.objects.restrict(user)
                 .filter(registered_at__gte=start, registered_at__lt=end)
                 .values("region_path", "kind")
                 .annotate(registered=Count("pk"), settled=Count("pk", filter=Q(settled_at__isnull=False)))

@@ -24,7 +24,6 @@ from gridgov.disputes.models import (
     DisputeTransition,
     MediationStep,
 )
-from gridgov.disputes.selectors import restrict_disputes
 from gridgov.disputes.workflow import ACTIONS, MEDIATORS, allowed_actions
 from gridgov.regions.choices import GRID_LEVELS
 
@@ -69,7 +68,6 @@ def _grid(actor, grid_id: int):
 
 
 def _parties(actor, parties: list[PartyIn]) -> list[DisputeParty]:
-    from gridgov.registry import policy
     from gridgov.registry.models import Person
 
     if not parties:
@@ -77,7 +75,7 @@ def _parties(actor, parties: list[PartyIn]) -> list[DisputeParty]:
     if len(parties) > MAX_PARTIES:
         raise ValidationFailed(_("At most %(n)s parties.") % {"n": MAX_PARTIES}, field="parties")
     linked = {p.person_id for p in parties if p.person_id}
-    visible = set(policy.restrict(Person.objects.filter(pk__in=linked), actor).values_list("pk", flat=True))
+    visible = set(Person.objects.filter(pk__in=linked).restrict(actor).values_list("pk", flat=True))
     out = []
     for i, p in enumerate(parties):
         if p.role not in PartyRole.values:
@@ -150,7 +148,7 @@ def dispute_transition(*, actor, dispute_id: int, action: str, version: int | No
     data = data or {}
     with transaction.atomic():
         dispute = Dispute.objects.select_for_update().filter(pk=dispute_id).first()
-        if dispute is None or not restrict_disputes(Dispute.objects.filter(pk=dispute_id), actor).exists():
+        if dispute is None or not Dispute.objects.filter(pk=dispute_id).restrict(actor).exists():
             raise NotFound(_("No such dispute, or it is outside your area."))
         move = ACTIONS.get(action)
         if move is None:

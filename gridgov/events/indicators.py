@@ -77,13 +77,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts.models import Department, User
-from gridgov.accounts.scope import region_in_scope, scope_paths
 from gridgov.common.calendar import working_hours_between
 from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.roles import Role
+from gridgov.common.scoping import below, in_territory, territory
 from gridgov.events.choices import RejectReason, Satisfaction, Status
-from gridgov.events.models import Event, Transition
-from gridgov.events.scope import CASE_ROLES
+from gridgov.events.models import CASE_ROLES, Event, Transition
 from gridgov.regions.choices import RegionStatus
 from gridgov.regions.models import Region
 
@@ -213,15 +212,6 @@ class Grouping:
                       for r in self.row_regions], default=Value(None), output_field=CharField())
 
 
-def _root_paths(paths: list[str]) -> list[str]:
-    """The outermost of the paths (drop any path lying under another one)."""
-    roots = []
-    for path in sorted(set(paths), key=len):
-        if not any(path.startswith(r) for r in roots):
-            roots.append(path)
-    return sorted(roots)
-
-
 REGION_FIELDS = ("id", "code", "name", "level", "path", "status", "parent_id")  # never the geometry
 
 
@@ -239,17 +229,18 @@ def _with_children(**lookup) -> tuple[Region | None, list[Region]]:
 def _grouping(user, kind: str, region_code: str | None) -> Grouping:
     if region_code:
         region, children = _with_children(code=region_code)
-        if region is None or not region_in_scope(user, region):
+        if region is None or not in_territory(user, region.path):
             raise NotFound(_("No such region, or it is outside your area."), field="region")
         return Grouping(kind, region, children if kind == "region" else [], region)
     if kind != "region":
         return Grouping(kind, None, [], None)
-    paths = scope_paths(user)
-    if paths is None:  # the whole territory: its root
+    where = territory(user)
+    if where.everything:  # the whole territory: its root
         root = (Region.objects.filter(parent__isnull=True).current().order_by("code")
                 .values_list("path", flat=True).first())
-        paths = [root] if root else []
-    roots = _root_paths(paths)
+        roots = [root] if root else []
+    else:
+        roots = list(where.paths)  # the outermost paths already
     if len(roots) == 1:
         region, children = _with_children(path=roots[0])
         return Grouping(kind, region, children, None)
@@ -408,7 +399,7 @@ def indicator_report(*, user, group: str = "region", region: str | None = None, 
     grouping = _grouping(user, group, region)
     events = Event.objects.restrict(user)
     if grouping.filter_region is not None:
-        events = events.filter(region_path__startswith=grouping.filter_region.path)
+        events = events.filter(below("region_path", grouping.filter_region.path))
     rows = _rows(grouping, _grouped_counts(events, grouping, period))
     total = _finish(None, _("Total"), _sum(rows))
     scope = grouping.region

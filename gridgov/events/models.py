@@ -2,12 +2,14 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.choices import DepartmentKind
 from gridgov.common.fields import EncryptedTextField
 from gridgov.common.models import TimeStampedModel
+from gridgov.common.roles import Role
+from gridgov.common.scoping import Scope, ScopedQuerySet, is_active
 from gridgov.events.choices import (
     CaseType,
     CategoryKind,
@@ -84,11 +86,17 @@ class Route(models.Model):
         ]
 
 
-class EventQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = "view"):
-        from gridgov.events.scope import restrict_events
+# Who sees cases by region: the grid team, the community and the command centre (the administrators do not handle
+# cases). A department sees the cases it was sent; a citizen (``citizen.CitizenActor``) their own case only.
+CASE_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.LEADER})
 
-        return restrict_events(self, user, action)
+
+def _sent_or_own(user, action):
+    if getattr(user, "role", None) == "citizen":
+        return Q(pk=user.event_id)
+    if is_active(user) and user.role == Role.DEPT_HANDLER:
+        return Q(Exists(Assignment.objects.filter(event=OuterRef("pk"), department_id=user.department_id)))
+    return None
 
 
 class Event(TimeStampedModel):
@@ -142,7 +150,9 @@ class Event(TimeStampedModel):
     citizen_token = models.CharField(_("citizen's tracking token"), max_length=64, null=True, blank=True,
                                      unique=True, editable=False)
 
-    objects = EventQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(path="region_path", roles={"view": CASE_ROLES}, owner="reporter", owner_roles={"view": CASE_ROLES},
+                  extra=_sent_or_own)
 
     class Meta:
         verbose_name = _("event")

@@ -11,7 +11,7 @@ from pydantic import Field
 from gridgov.common.errors import PermissionDenied
 from gridgov.fieldwork import selectors, services
 from gridgov.fieldwork.choices import PatrolKind
-from gridgov.fieldwork.scope import ANOMALY_VIEW_ROLES, PATROL_ROLES, SUPERVISOR_ROLES
+from gridgov.fieldwork.models import ANOMALY_VIEW_ROLES, PATROL_ROLES, SUPERVISOR_ROLES
 
 router = Router(tags=["patrols"])
 READER_ROLES = PATROL_ROLES | SUPERVISOR_ROLES

@@ -5,7 +5,25 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.common.roles import Role
+from gridgov.common.scoping import Scope, ScopedQuerySet
 from gridgov.fieldwork.choices import AnomalyKind, AnomalyStatus, PatrolKind
+
+# Grid workers and grid leaders record their own patrols. A grid worker sees their own patrols only; grid leaders,
+# community staff, dispatchers and leaders see the workers whose grids lie in their part of the tree. The three
+# administrators and department handlers see none. Anomalies are for the command center: grid leaders, community
+# staff, dispatchers and leaders in scope see them; community staff and dispatchers review them.
+PATROL_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER})
+SUPERVISOR_ROLES = frozenset({Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.LEADER})
+ANOMALY_VIEW_ROLES = SUPERVISOR_ROLES
+ANOMALY_REVIEW_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.DISPATCHER})
+
+# The accounts whose patrols a user sees (applied to User querysets: ``restrict(…, scope=PATROL_WORKERS)``).
+PATROL_WORKERS = Scope(path="grids__path", roles={"view": SUPERVISOR_ROLES}, owner="pk",
+                       owner_roles={"view": PATROL_ROLES | SUPERVISOR_ROLES})
+# Rows belonging to such a worker (sessions, points, daily summaries).
+BY_WORKER = Scope(path="grids__path", via="worker", roles={"view": SUPERVISOR_ROLES}, owner="worker",
+                  owner_roles={"view": PATROL_ROLES | SUPERVISOR_ROLES})
 
 
 class PatrolSession(models.Model):
@@ -19,6 +37,9 @@ class PatrolSession(models.Model):
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = BY_WORKER
 
     class Meta:
         verbose_name = _("patrol")
@@ -46,6 +67,9 @@ class GpsPoint(models.Model):
     lat = models.FloatField(_("latitude"))
     accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+    scope = BY_WORKER
+
     class Meta:
         verbose_name = _("GPS point")
         verbose_name_plural = _("GPS points")
@@ -67,6 +91,9 @@ class PatrolDay(models.Model):
     coverage = models.FloatField(_("share of own grid area covered"), default=0)
     is_patrol_day = models.BooleanField(_("counts as a patrol day"), default=False)
     computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = BY_WORKER
 
     class Meta:
         verbose_name = _("patrol day")
@@ -112,6 +139,9 @@ class Anomaly(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
     review_note = models.CharField(_("review note"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(path="region_path", roles={"view": ANOMALY_VIEW_ROLES, "change": ANOMALY_REVIEW_ROLES})
 
     class Meta:
         verbose_name = _("anomaly")

@@ -1,6 +1,6 @@
 """Reads of patrols: daily summaries (everything but replay reads ``PatrolDay``, never the raw points), one worker's
 track of a day for replay, who missed which scheduled patrol, and the anomaly list. Everything is scoped
-(``gridgov.fieldwork.scope``); a worker or anomaly outside the user's area answers 404 like one that does not exist.
+(``Model.objects.restrict``, gridgov/common/scoping.py); a worker or anomaly outside the user's area answers 404 like one that does not exist.
 """
 
 import datetime as dt
@@ -19,16 +19,12 @@ from gridgov.common.calendar import is_workday
 from gridgov.common.errors import NotFound, ValidationFailed
 from gridgov.fieldwork.choices import AnomalyKind, AnomalyStatus, PatrolKind
 from gridgov.fieldwork.models import (
+    PATROL_WORKERS,
     Anomaly,
     GpsPoint,
     PatrolDay,
     PatrolSchedule,
     PatrolSession,
-)
-from gridgov.fieldwork.scope import (
-    restrict_anomalies,
-    restrict_by_worker,
-    restrict_workers,
 )
 from gridgov.fieldwork.services import day_bounds
 
@@ -57,19 +53,19 @@ def parse_day(value: str | None, *, field_name: str = "day") -> dt.date:
 
 # -- workers and their days ---------------------------------------------------------------------------------------------
 def visible_workers(user) -> QuerySet:
-    return restrict_workers(User.objects.filter(is_active=True, grids__isnull=False).distinct(), user).order_by(
-        "username")
+    return User.objects.filter(is_active=True, grids__isnull=False).distinct().restrict(
+        user, scope=PATROL_WORKERS).order_by("username")
 
 
 def access_worker(user, worker_id: int) -> User:
-    worker = restrict_workers(User.objects.filter(pk=worker_id, is_active=True), user).first()
+    worker = User.objects.filter(pk=worker_id, is_active=True).restrict(user, scope=PATROL_WORKERS).first()
     if worker is None:
         raise NotFound(_("No such worker, or they work outside your area."))
     return worker
 
 
 def patrol_days(*, user, worker_id: int | None = None, month: tuple[int, int] | None = None) -> QuerySet:
-    qs = restrict_by_worker(PatrolDay.objects.select_related("worker"), user)
+    qs = PatrolDay.objects.restrict(user).select_related("worker")
     if worker_id:
         qs = qs.filter(worker_id=worker_id)
     if month:
@@ -79,7 +75,7 @@ def patrol_days(*, user, worker_id: int | None = None, month: tuple[int, int] | 
 
 
 def patrol_sessions(*, user, worker_id: int | None = None) -> QuerySet:
-    qs = restrict_by_worker(PatrolSession.objects.select_related("worker"), user)
+    qs = PatrolSession.objects.restrict(user).select_related("worker")
     return qs.filter(worker_id=worker_id) if worker_id else qs
 
 
@@ -103,7 +99,7 @@ def track_for_replay(*, user, worker_id: int, day: dt.date) -> dict:
         "day": day.isoformat(), "points": points, "summary": summary_out(summary) if summary else None,
         "grids": worker_grids_geojson(worker),
         "anomalies": [{"id": a.pk, "kind": a.kind, "label": str(a.get_kind_display()), "status": a.status}
-                      for a in restrict_anomalies(Anomaly.objects.filter(worker=worker, day=day), user)],
+                      for a in Anomaly.objects.restrict(user).filter(worker=worker, day=day)],
     }
 
 
@@ -209,7 +205,7 @@ def schedule_misses(*, user, month: tuple[int, int], today: dt.date | None = Non
 # -- anomalies ----------------------------------------------------------------------------------------------------------
 def anomaly_list(*, user, status: str | None = None, kind: str | None = None,
                  month: tuple[int, int] | None = None, worker_id: int | None = None) -> QuerySet:
-    qs = restrict_anomalies(Anomaly.objects.select_related("worker", "reviewed_by"), user)
+    qs = Anomaly.objects.restrict(user).select_related("worker", "reviewed_by")
     if status:
         if status not in AnomalyStatus.values:
             raise ValidationFailed(_("Unknown status."), field="status")
@@ -227,8 +223,7 @@ def anomaly_list(*, user, status: str | None = None, kind: str | None = None,
 
 
 def access_anomaly(user, anomaly_id: int) -> Anomaly:
-    anomaly = restrict_anomalies(Anomaly.objects.select_related("worker", "reviewed_by"), user).filter(
-        pk=anomaly_id).first()
+    anomaly = Anomaly.objects.restrict(user).select_related("worker", "reviewed_by").filter(pk=anomaly_id).first()
     if anomaly is None:
         raise NotFound(_("No such anomaly, or it is outside your area."))
     return anomaly

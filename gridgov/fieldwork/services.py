@@ -27,16 +27,18 @@ from gridgov.common.errors import Conflict, NotFound, PermissionDenied, Validati
 from gridgov.common.models import AuditLog
 from gridgov.common.outbox import HANDLERS
 from gridgov.common.roles import Role
+from gridgov.common.scoping import Territory
 from gridgov.fieldwork import track
 from gridgov.fieldwork.choices import AnomalyStatus, PatrolKind
 from gridgov.fieldwork.models import (
+    ANOMALY_REVIEW_ROLES,
+    PATROL_ROLES,
     Anomaly,
     GpsPoint,
     PatrolDay,
     PatrolSchedule,
     PatrolSession,
 )
-from gridgov.fieldwork.scope import ANOMALY_REVIEW_ROLES, PATROL_ROLES
 from gridgov.regions.geometry import load
 from gridgov.regions.index import geo_index
 
@@ -409,16 +411,12 @@ def own_area(worker) -> OwnArea:
 
 @lru_cache(maxsize=256)
 def _own_area(key: tuple, area_type: str) -> OwnArea:
-    from django.db.models import Q
-
     from gridgov.regions.models import Region
 
     if not key:
         return OwnArea(frozenset(), frozenset(), (0.0, 0.0), area_type)
-    q = Q()
-    for _id, path, _at in key:
-        q |= Q(path__startswith=path)
-    ids = frozenset(Region.objects.filter(q).values_list("id", flat=True))
+    below = Territory(paths=tuple(path for _id, path, _at in key)).q("path")
+    ids = frozenset(Region.objects.filter(below).values_list("id", flat=True))
     geoms = [load(g) for g in Region.objects.filter(pk__in=[k[0] for k in key]).values_list("geometry", flat=True)
              if g]
     geom = shapely.union_all(geoms) if geoms else None

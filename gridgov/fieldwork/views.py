@@ -11,7 +11,7 @@ from django.utils import timezone
 from gridgov.common.errors import DomainError, NotFound
 from gridgov.fieldwork import selectors, services
 from gridgov.fieldwork.choices import AnomalyKind, AnomalyStatus
-from gridgov.fieldwork.scope import (
+from gridgov.fieldwork.models import (
     ANOMALY_REVIEW_ROLES,
     ANOMALY_VIEW_ROLES,
     PATROL_ROLES,

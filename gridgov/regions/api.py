@@ -11,9 +11,9 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
-from gridgov.accounts.scope import can_change_master_data, region_in_scope, scope_paths
 from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.masking import mask_phone
+from gridgov.common.scoping import may, territory
 from gridgov.regions import io, selectors, services
 from gridgov.regions.choices import ChangeKind, Level, RegionStatus
 from gridgov.regions.index import geo_index
@@ -27,14 +27,14 @@ MAX_BULK_POINTS = 10_000
 
 
 def _require_editor(request):
-    if not can_change_master_data(request.user):
+    if not may(request.user, Region, "change"):
         raise PermissionDenied(_("Only the system administrator may change the territory."))
 
 
 def _require_territory(request):
     """Locate answers for any point of the district (grid names and codes are public on notice boards), but only
     to accounts that work with the territory at all: not to the audit administrator."""
-    if scope_paths(request.user) == []:
+    if territory(request.user).empty:
         raise PermissionDenied(_("Your role has no access to the territory."))
 
 
@@ -439,11 +439,10 @@ def region_split(request, region_id: int, payload: SplitIn):
 @router.post("/regions/merge", response={201: RegionOut}, summary="Merge sibling grids")
 def region_merge(request, payload: MergeIn):
     _require_editor(request)
-    regions = list(Region.objects.filter(code__in=payload.regions))
+    regions = list(Region.objects.filter(code__in=payload.regions).restrict(request.user, "change"))
     missing = sorted(set(payload.regions) - {r.code for r in regions})
     if missing:
         raise ValidationFailed(_("Unknown regions: %(codes)s.") % {"codes": "、".join(missing)}, field="regions")
-    regions = [r for r in regions if region_in_scope(request.user, r, "change")]
     into = payload.into
     spec = RegionSpec(code=into.code, name=into.name, level=regions[0].level, households=into.households,
                       population=into.population, villager_groups=into.villager_groups)

@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.common.models import TimeStampedModel
+from gridgov.common.roles import Role
+from gridgov.common.scoping import STAFF, WHOLE_TERRITORY, Scope, ScopedQuerySet
 from gridgov.regions.choices import (
     AreaType,
     ChangeKind,
@@ -30,12 +32,11 @@ class GeoFieldsMixin(models.Model):
         abstract = True
 
 
-class RegionQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = "view"):
-        from gridgov.accounts.scope import restrict_regions
+# Everyone who works in the territory sees its map; only the system administrator changes master data.
+TERRITORY_ROLES = {"view": STAFF | WHOLE_TERRITORY, "change": {Role.SYS_ADMIN}}
 
-        return restrict_regions(self, user, action)
 
+class RegionQuerySet(ScopedQuerySet):
     def current(self):
         return self.exclude(status=RegionStatus.RETIRED)
 
@@ -65,6 +66,7 @@ class Region(GeoFieldsMixin, TimeStampedModel):
     valid_to = models.DateField(_("effective until"), null=True, blank=True)
 
     objects = RegionQuerySet.as_manager()
+    scope = Scope(path="path", roles=TERRITORY_ROLES)
 
     class Meta:
         verbose_name = _("region / grid")
@@ -167,13 +169,6 @@ class Layer(models.Model):
         return self.name
 
 
-class LayerGridQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = "view"):
-        from gridgov.accounts.scope import restrict_layer_grids
-
-        return restrict_layer_grids(self, user, action)
-
-
 class LayerGrid(GeoFieldsMixin, TimeStampedModel):
     """A grid of a thematic or merged layer. Merged grids are made of whole base grids (``members``)."""
 
@@ -191,7 +186,9 @@ class LayerGrid(GeoFieldsMixin, TimeStampedModel):
         blank=True,
     )
 
-    objects = LayerGridQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
+    # Visible when it overlaps a base grid in the user's territory, or lies inside it.
+    scope = Scope(path=("memberships__region__path", "region__path"), roles=TERRITORY_ROLES)
 
     class Meta:
         verbose_name = _("layer grid")

@@ -5,8 +5,8 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.scope import VIEW, region_in_scope
 from gridgov.common.errors import NotFound
+from gridgov.common.scoping import VIEW, access
 from gridgov.regions.choices import Level, RegionStatus
 from gridgov.regions.index import geo_index
 from gridgov.regions.models import Layer, LayerGrid, Region, RegionVersion
@@ -28,10 +28,8 @@ def region_list(*, user, level: str | None = None, parent_id: int | None = None,
 
 def access_region(user, region_id: int, action: str = VIEW) -> Region:
     """One region the user may act on; 404 (not 403) otherwise so existence is not disclosed."""
-    region = Region.objects.select_related("parent").filter(pk=region_id).first()
-    if region is None or not region_in_scope(user, region, action):
-        raise NotFound(_("No such region, or it is outside your area."))
-    return region
+    return access(Region.objects.select_related("parent"), user, region_id, action=action,
+                  message=_("No such region, or it is outside your area."))
 
 
 def region_ancestors(region: Region) -> list[Region]:

@@ -10,7 +10,6 @@ the importer treats a masked cell that matches the masked form of the stored val
 import io
 from dataclasses import dataclass, field
 
-from django.db.models import Q
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -19,7 +18,6 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from gridgov.accounts.scope import scope_paths
 from gridgov.common.masking import mask_id_number, mask_phone
 from gridgov.registry import policy
 from gridgov.registry.choices import (
@@ -289,21 +287,8 @@ def _help_sheet(ws, layout: Layout, *, user) -> None:
 def _some_grid_code(user) -> str:
     from gridgov.regions.models import Region
 
-    grids = _scoped(Region.objects.filter(level="grid", status="active"), user, "path")
+    grids = Region.objects.filter(level="grid", status="active").restrict(user)
     return grids.order_by("code").values_list("code", flat=True).first() or ""
-
-
-def _scoped(qs, user, field_name: str):
-    """Rows of ``qs`` whose region (``field_name`` is its tree path) lies in the user's area; nothing outside."""
-    paths = scope_paths(user)
-    if paths is None:
-        return qs
-    if not paths:
-        return qs.none()
-    q = Q()
-    for p in paths:
-        q |= Q(**{f"{field_name}__startswith": p})
-    return qs.filter(q)
 
 
 # -- export ------------------------------------------------------------------------------------------------------------
@@ -312,7 +297,7 @@ def export_queryset(kind: str, *, user):
 
     model = {ImportKind.PEOPLE: m.Person, ImportKind.HOUSES: m.House, ImportKind.HOUSEHOLDS: m.Household,
              ImportKind.UNITS: m.Unit, ImportKind.ORGANISATIONS: m.Organisation}[kind]
-    qs = policy.restrict(model.objects.filter(is_active=True), user).select_related("grid").order_by("id")
+    qs = model.objects.filter(is_active=True).restrict(user).select_related("grid").order_by("id")
     if kind == ImportKind.PEOPLE:
         qs = qs.select_related("household")
     if kind == ImportKind.HOUSEHOLDS:

@@ -15,11 +15,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.scope import scope_paths
 from gridgov.common.masking import mask_id_number, mask_phone
 from gridgov.regions.choices import GRID_LEVELS, RegionStatus
 from gridgov.registry import idcard
@@ -56,13 +54,7 @@ class Context:
         from gridgov.regions.models import Region
         from gridgov.registry.models import Tag
 
-        regions = Region.objects.all()
-        paths = scope_paths(user)
-        if paths is not None:
-            q = Q(pk__in=[])
-            for p in paths:
-                q |= Q(path__startswith=p)
-            regions = regions.filter(q)
+        regions = Region.objects.restrict(user)
         grid_by_code, scope_ids = {}, set()
         for rid, code, level, status in regions.values_list("id", "code", "level", "status").iterator():
             scope_ids.add(rid)

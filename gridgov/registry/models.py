@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.common.fields import EncryptedTextField
 from gridgov.common.models import TimeStampedModel
+from gridgov.common.scoping import ScopedQuerySet
 from gridgov.registry.choices import (
     Gender,
     HouseUse,
@@ -27,6 +28,7 @@ from gridgov.registry.choices import (
     TagGroup,
     UnitKind,
 )
+from gridgov.registry.policy import RECORD_SCOPE
 
 
 class Tag(models.Model):
@@ -68,6 +70,9 @@ class House(TimeStampedModel):
                                    help_text=_("Normalised address + room: one house once."))
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = ScopedQuerySet.as_manager()
+    scope = RECORD_SCOPE
+
     class Meta:
         verbose_name = _("house")
         verbose_name_plural = _("houses")
@@ -89,6 +94,9 @@ class Household(TimeStampedModel):
     residence = models.CharField(_("kind"), max_length=16, choices=Residence.choices, default=Residence.REGISTERED)
     head_name = models.CharField(_("head of household"), max_length=64, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = RECORD_SCOPE
 
     class Meta:
         verbose_name = _("household")
@@ -133,6 +141,9 @@ class Person(TimeStampedModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
 
+    objects = ScopedQuerySet.as_manager()
+    scope = RECORD_SCOPE
+
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
@@ -176,6 +187,9 @@ class Unit(TimeStampedModel):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = ScopedQuerySet.as_manager()
+    scope = RECORD_SCOPE
+
     class Meta:
         verbose_name = _("unit / enterprise")
         verbose_name_plural = _("units and enterprises")
@@ -201,6 +215,9 @@ class Organisation(TimeStampedModel):
     contact_phone = EncryptedTextField(_("contact phone"), blank=True, default="")
     members = models.PositiveIntegerField(_("members"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = RECORD_SCOPE
 
     class Meta:
         verbose_name = _("social organisation")

@@ -15,13 +15,8 @@ receive cases, not the population register (a police station keeps its own key-p
 administrators keep the system, not the data (the system administrator edits the tag list in the admin).
 """
 
-from functools import reduce
-from operator import or_
-
-from django.db.models import Q, QuerySet
-
-from gridgov.accounts.scope import region_in_scope, scope_paths
 from gridgov.common.roles import Role
+from gridgov.common.scoping import Scope, in_territory
 
 READ_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.LEADER}
 WRITE_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF}
@@ -53,17 +48,10 @@ def can_reveal(user) -> bool:
     return _role(user) in REVEAL_ROLES
 
 
-def restrict(qs: QuerySet, user, path_field: str = "grid__path") -> QuerySet:
-    """Registry rows whose grid lies in the user's part of the tree; nothing for roles without registry access."""
-    if not can_read(user):
-        return qs.none()
-    paths = scope_paths(user, "view")
-    if paths is None:
-        return qs
-    if not paths:
-        return qs.none()
-    return qs.filter(reduce(or_, (Q(**{f"{path_field}__startswith": p}) for p in paths)))
+# Every registry record (house, household, person, unit, organisation) is placed in a grid: readers see the records
+# whose grid lies in their part of the tree (``Model.objects.restrict(user)``), writers change them there.
+RECORD_SCOPE = Scope(path="grid__path", roles={"view": READ_ROLES, "change": WRITE_ROLES})
 
 
 def grid_in_scope(user, region) -> bool:
-    return can_read(user) and region_in_scope(user, region, "view")
+    return can_read(user) and in_territory(user, region.path)

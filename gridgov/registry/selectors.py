@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.common.errors import NotFound, ValidationFailed
 from gridgov.common.masking import mask_id_number, mask_phone
+from gridgov.common.scoping import below
 from gridgov.regions.choices import Level, RegionStatus
 from gridgov.regions.models import Region
 from gridgov.registry import idcard, policy
@@ -33,6 +34,16 @@ _DOCUMENTISH = re.compile(r"[0-9A-Za-z-]{5,32}")
 
 
 # --- tags ------------------------------------------------------------------------------------------------------------
+def can_see_key_tags(user) -> bool:
+    """Key-person tags are sensitive: ``registry.policy`` says who sees them (other apps ask here)."""
+    return policy.can_see_key_tags(user)
+
+
+def key_people() -> QuerySet:
+    """Ids of the people with an active key-person tag (a subquery: for hiding what reveals them)."""
+    return PersonTag.objects.filter(tag__group=TagGroup.KEY).values("person_id")
+
+
 def visible_tags(user) -> QuerySet:
     qs = Tag.objects.filter(is_active=True)
     return qs if policy.can_see_key_tags(user) else qs.exclude(group=TagGroup.KEY)
@@ -44,7 +55,7 @@ def _visible_tag_q(user) -> Q:
 
 def _people_qs(user) -> QuerySet:
     tags = PersonTag.objects.filter(_visible_tag_q(user)).select_related("tag").order_by("tag__sort_order")
-    return (policy.restrict(Person.objects.all(), user).select_related("grid", "household", "house")
+    return (Person.objects.restrict(user).select_related("grid", "household", "house")
             .prefetch_related(Prefetch("person_tags", queryset=tags, to_attr="visible_tags")))
 
 
@@ -75,7 +86,7 @@ def person_list(*, user, q: str = "", grid: str = "", tag: str = "", residence: 
         qs = qs.filter(match)
     if grid:
         region = Region.objects.filter(code=grid.strip()).only("path").first()
-        qs = qs.filter(grid__path__startswith=region.path) if region else qs.none()
+        qs = qs.filter(below("grid__path", region.path)) if region else qs.none()
     if tag:
         found = visible_tags(user).filter(code=tag).first()
         if found is None:
@@ -90,7 +101,7 @@ def access_person(user, person_id: int, *, for_update: bool = False) -> Person:
     qs = _people_qs(user)
     if for_update:
         # Lock the person's row only (not the grid's, nor the nullable household's: PostgreSQL refuses that).
-        qs = policy.restrict(Person.objects.select_for_update(of=("self",)), user).select_related("grid", "household")
+        qs = Person.objects.select_for_update(of=("self",)).restrict(user).select_related("grid", "household")
     person = qs.filter(pk=person_id).first()
     if person is None:
         raise NotFound(_("No such person, or they are outside your area."))
@@ -142,11 +153,11 @@ def _grid_filter(qs, grid: str) -> QuerySet:
     if not grid:
         return qs
     region = Region.objects.filter(code=grid.strip()).only("path").first()
-    return qs.filter(grid__path__startswith=region.path) if region else qs.none()
+    return qs.filter(below("grid__path", region.path)) if region else qs.none()
 
 
 def house_list(*, user, q: str = "", grid: str = "", rental: str = "") -> QuerySet:
-    qs = policy.restrict(House.objects.filter(is_active=True), user).select_related("grid")
+    qs = House.objects.filter(is_active=True).restrict(user).select_related("grid")
     qs = _grid_filter(_text_filter(qs, q, ["address", "building", "room", "owner_name"]), grid)
     if rental:
         qs = qs.filter(rental=rental)
@@ -155,19 +166,19 @@ def house_list(*, user, q: str = "", grid: str = "", rental: str = "") -> QueryS
 
 
 def household_list(*, user, q: str = "", grid: str = "") -> QuerySet:
-    qs = policy.restrict(Household.objects.filter(is_active=True), user).select_related("grid", "house")
+    qs = Household.objects.filter(is_active=True).restrict(user).select_related("grid", "house")
     qs = _grid_filter(_text_filter(qs, q, ["number", "head_name"]), grid)
     return qs.annotate(member_count=Count("members", filter=Q(members__is_active=True))).order_by("number")
 
 
 def unit_list(*, user, q: str = "", grid: str = "", kind: str = "") -> QuerySet:
-    qs = policy.restrict(Unit.objects.filter(is_active=True), user).select_related("grid")
+    qs = Unit.objects.filter(is_active=True).restrict(user).select_related("grid")
     qs = _grid_filter(_text_filter(qs, q, ["name", "credit_code", "address", "legal_person"]), grid)
     return (qs.filter(kind=kind) if kind else qs).order_by("name", "id")
 
 
 def organisation_list(*, user, q: str = "", grid: str = "", kind: str = "") -> QuerySet:
-    qs = policy.restrict(Organisation.objects.filter(is_active=True), user).select_related("grid")
+    qs = Organisation.objects.filter(is_active=True).restrict(user).select_related("grid")
     qs = _grid_filter(_text_filter(qs, q, ["name", "credit_code", "address", "contact_name"]), grid)
     return (qs.filter(kind=kind) if kind else qs).order_by("name", "id")
 
@@ -183,7 +194,7 @@ _NOT_FOUND = {
 def access(model, user, obj_id: int, *, for_update: bool = False):
     """One house, household, unit or organisation the user may see; 404 otherwise."""
     qs = model.objects.select_for_update(of=("self",)) if for_update else model.objects.all()
-    obj = policy.restrict(qs, user).select_related("grid").filter(pk=obj_id).first()
+    obj = qs.restrict(user).select_related("grid").filter(pk=obj_id).first()
     if obj is None:
         raise NotFound(_NOT_FOUND[model]())
     return obj
@@ -278,14 +289,14 @@ def coverage_tree(*, user, root: Region | None = None) -> dict[int, Coverage]:
     what is recorded in its whole subtree; its declared figures are its own (``Region.population`` /
     ``households``, which the territory keeps as the sum of its grids). Four queries whatever the size."""
     regions = Region.objects.restrict(user).exclude(status=RegionStatus.RETIRED)
-    people = policy.restrict(Person.objects.filter(is_active=True), user)
-    households = policy.restrict(Household.objects.filter(is_active=True), user)
-    houses = policy.restrict(House.objects.filter(is_active=True), user)
+    people = Person.objects.filter(is_active=True).restrict(user)
+    households = Household.objects.filter(is_active=True).restrict(user)
+    houses = House.objects.filter(is_active=True).restrict(user)
     if root is not None:
-        regions = regions.filter(path__startswith=root.path)
-        people = people.filter(grid__path__startswith=root.path)
-        households = households.filter(grid__path__startswith=root.path)
-        houses = houses.filter(grid__path__startswith=root.path)
+        regions = regions.filter(below("path", root.path))
+        people = people.filter(below("grid__path", root.path))
+        households = households.filter(below("grid__path", root.path))
+        houses = houses.filter(below("grid__path", root.path))
     rows = {r[0]: Coverage(*r) for r in regions.values_list("id", "code", "name", "level", "path", "parent_id",
                                                               "population", "households")}
     by_code = {c.code: c for c in rows.values()}

@@ -130,7 +130,7 @@ def _tags(actor, names: list[str]) -> list[Tag]:
 def _household(actor, number: str, grid: Region) -> Household | None:
     if not number:
         return None
-    household = policy.restrict(Household.objects.all(), actor).filter(number=number).first()
+    household = Household.objects.restrict(actor).filter(number=number).first()
     if household is None:
         raise ValidationFailed(_("Unknown household %(number)s, or it is outside your area.") % {"number": number},
                                field="household_number")
@@ -337,7 +337,7 @@ def _house_for_household(actor, values: dict) -> House | None:
     key = values.get("house_address_key")
     if not key:
         return None
-    house = policy.restrict(House.objects.all(), actor).filter(address_key=key).first()
+    house = House.objects.restrict(actor).filter(address_key=key).first()
     if house is None:
         raise ValidationFailed(_("No house at this address in your area: record the house first."),
                                field="house_address")

@@ -15,7 +15,7 @@ from gridgov.common.errors import PermissionDenied, ValidationFailed
 from gridgov.common.images import process_image
 from gridgov.visits import selectors, services
 from gridgov.visits.choices import VisitPurpose
-from gridgov.visits.models import Visit
+from gridgov.visits.models import OVERSEERS, VISIT_READERS, VISITOR_ROLES, Visit
 
 router = Router(tags=["visits"])
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -73,7 +73,7 @@ def read_photos(files) -> list:
 @router.post("/visits", response={201: dict, 200: dict},
              summary="Record a visit (multipart form; photos as repeated 'photos' files)")
 def visit_create(request, payload: Form[VisitIn], photos: File[list[UploadedFile]] = None):
-    if request.user.role not in selectors.VISITOR_ROLES:
+    if request.user.role not in VISITOR_ROLES:
         raise PermissionDenied(_("Your role does not record visits."))
     key = payload.client_key or request.headers.get("Idempotency-Key", "")
     visit, created = services.visit_record(
@@ -87,7 +87,7 @@ def visit_create(request, payload: Form[VisitIn], photos: File[list[UploadedFile
 @paginate(PageNumberPagination, page_size=50)
 def visit_list(request, person: int | None = None, household: int | None = None, unit: int | None = None,
                worker: int | None = None):
-    if request.user.role not in selectors.VISIT_READERS:
+    if request.user.role not in VISIT_READERS:
         raise PermissionDenied(_("Your role does not read visit logs."))
     qs = selectors.visit_list(user=request.user, person=person, household=household, unit=unit, worker=worker)
     return [visit_out(v) for v in qs.prefetch_related("photos")]
@@ -104,7 +104,7 @@ def visit_overdue(request, worker: int | None = None):
 
 @router.get("/visits/overdue/workers", summary="Overdue visits per grid worker in your area")
 def visit_overdue_workers(request):
-    if request.user.role not in selectors.OVERSEERS:
+    if request.user.role not in OVERSEERS:
         raise PermissionDenied(_("Your role does not oversee grid workers' visits."))
     return selectors.overdue_by_worker(viewer=request.user)
 

@@ -6,7 +6,29 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.common.roles import Role
+from gridgov.common.scoping import Scope, ScopedQuerySet
 from gridgov.visits.choices import VisitPurpose
+
+# Who records visits (field staff), who reads visit logs, and who oversees other workers' overdue lists.
+VISITOR_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF})
+VISIT_READERS = VISITOR_ROLES | {Role.DISPATCHER, Role.LEADER}
+OVERSEERS = frozenset({Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.LEADER})
+
+
+def _key_person_visits(user, action):
+    """A role that may not see key-person tags (a leader) must not learn them from visits either: it does not see
+    key-person follow-ups nor any visit to a person with a key-person tag."""
+    from gridgov.registry import selectors as registry
+
+    if registry.can_see_key_tags(user):
+        return None
+    return Q(purpose=VisitPurpose.KEY_PERSON) | Q(person__in=registry.key_people())
+
+
+# The grid workers whose visits and overdue lists a user oversees (applied to User querysets).
+VISITING_WORKERS = Scope(path="grids__path", roles={"view": OVERSEERS}, owner="pk",
+                         owner_roles={"view": frozenset({Role.GRID_WORKER})})
 
 
 class Visit(models.Model):
@@ -30,6 +52,10 @@ class Visit(models.Model):
     findings = models.TextField(_("findings"), blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = Scope(path="region_path", roles={"view": VISIT_READERS}, owner="worker", owner_roles={"view": VISIT_READERS},
+                  hide=_key_person_visits)
 
     class Meta:
         verbose_name = _("visit")

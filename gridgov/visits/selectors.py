@@ -10,49 +10,32 @@ visited is listed at once ("never visited"), overdue from its start (household r
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
 from django.conf import settings
 from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.scope import scope_paths
 from gridgov.common.errors import NotFound, PermissionDenied
 from gridgov.common.roles import Role
-from gridgov.registry import policy
+from gridgov.common.scoping import Territory
+from gridgov.registry import selectors as registry_selectors
 from gridgov.registry.choices import TagGroup
 from gridgov.registry.models import Household, Person, Unit
 from gridgov.visits.choices import VisitPurpose
-from gridgov.visits.models import Visit
+from gridgov.visits.models import OVERSEERS, VISITING_WORKERS, Visit
 
-# Who records visits (field staff), who reads visit logs, and who oversees other workers' overdue lists.
-VISITOR_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF})
-VISIT_READERS = VISITOR_ROLES | {Role.DISPATCHER, Role.LEADER}
-OVERSEERS = frozenset({Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.LEADER})
 TARGETS = {"household": Household, "person": Person, "unit": Unit}
 
 
 def can_see_key_tags(user) -> bool:
-    """Key-person tags are sensitive: the registry's policy says who sees them (gridgov/registry/policy.py)."""
-    return policy.can_see_key_tags(user)
-
-
-def _paths_q(paths: list[str], field: str) -> Q:
-    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in paths), Q(pk__in=[]))
-
-
-def restrict_visits(qs: QuerySet, user) -> QuerySet:
-    if user is None or not user.is_authenticated or not user.is_active or user.role not in VISIT_READERS:
-        return qs.none()
-    paths = scope_paths(user, "view") or []
-    return qs.filter(_paths_q(paths, "region_path") | Q(worker=user))
+    """Key-person tags are sensitive: the registry says who sees them."""
+    return registry_selectors.can_see_key_tags(user)
 
 
 def visit_list(*, user, person: int | None = None, household: int | None = None, unit: int | None = None,
                worker: int | None = None) -> QuerySet:
-    qs = restrict_visits(Visit.objects.all(), user).select_related("worker", "grid", "person", "household", "unit")
+    qs = Visit.objects.restrict(user).select_related("worker", "grid", "person", "household", "unit")
     if person:
         qs = qs.filter(person_id=person)
     if household:
@@ -69,12 +52,12 @@ def visits_for(target, user=None) -> QuerySet:
     field = {Household: "household", Person: "person", Unit: "unit"}[type(target)]
     qs = Visit.objects.filter(**{field: target}).select_related("worker").prefetch_related("photos")
     if user is not None:
-        qs = restrict_visits(qs, user)
+        qs = qs.restrict(user)
     return qs.order_by("-visited_at", "-id")
 
 
 def access_visit(user, visit_id: int) -> Visit:
-    visit = (restrict_visits(Visit.objects.all(), user).select_related("worker", "grid", "person", "household", "unit")
+    visit = (Visit.objects.restrict(user).select_related("worker", "grid", "person", "household", "unit")
              .prefetch_related("photos").filter(pk=visit_id).first())
     if visit is None:
         raise NotFound(_("No such visit, or it is outside your area."))
@@ -83,7 +66,7 @@ def access_visit(user, visit_id: int) -> Visit:
 
 def target_queryset(user, kind: str) -> QuerySet:
     """Active households, people or units in the user's area (what they may visit or look up)."""
-    return policy.restrict(TARGETS[kind].objects.filter(is_active=True).select_related("grid"), user)
+    return TARGETS[kind].objects.filter(is_active=True).select_related("grid").restrict(user)
 
 
 def access_target(user, kind: str, target_id: int):
@@ -166,7 +149,7 @@ def overdue_in(paths: list[str], *, show_key: bool, today: dt.date | None = None
     if not paths:
         return []
     today = today or timezone.localdate()
-    in_grids = _paths_q(paths, "grid__path")
+    in_grids = Territory(paths=tuple(paths)).q("grid__path")
     tag_ok = Q(person_tags__tag__is_active=True, person_tags__tag__visit_every_days__gt=0)
     people = list(
         Person.objects.filter(in_grids, is_active=True)
@@ -224,13 +207,8 @@ def workers_in_scope(user) -> QuerySet:
 
     if user.role == Role.GRID_WORKER:
         return User.objects.filter(pk=user.pk)
-    if user.role not in OVERSEERS:
-        return User.objects.none()
-    paths = scope_paths(user, "view")
-    qs = User.objects.filter(role=Role.GRID_WORKER, is_active=True)
-    if paths is not None:
-        qs = qs.filter(_paths_q(paths, "grids__path"))
-    return qs.distinct().order_by("username")
+    return (User.objects.filter(role=Role.GRID_WORKER, is_active=True).restrict(user, scope=VISITING_WORKERS)
+            .order_by("username"))
 
 
 def access_worker(user, worker_id: int | None):

@@ -14,7 +14,7 @@ from gridgov.common.images import ProcessedImage
 from gridgov.common.photos import photo_files_save
 from gridgov.visits import selectors
 from gridgov.visits.choices import VisitPurpose
-from gridgov.visits.models import Visit, VisitPhoto
+from gridgov.visits.models import VISITOR_ROLES, Visit, VisitPhoto
 
 MAX_PHOTOS = 9
 MAX_FINDINGS = 2000
@@ -28,7 +28,7 @@ def visit_record(*, actor, household: int | None = None, person: int | None = No
                  client_key: str = "", ip: str | None = None) -> tuple[Visit, bool]:
     """Log a visit; returns (visit, created). The same client_key from the same worker returns the stored visit
     (created False); the same key with different content is refused (422) and nothing changes."""
-    if getattr(actor, "role", None) not in selectors.VISITOR_ROLES:
+    if getattr(actor, "role", None) not in VISITOR_ROLES:
         raise PermissionDenied(_("Your role does not record visits."))
     client_key = (client_key or "").strip()
     if len(client_key) > MAX_CLIENT_KEY:

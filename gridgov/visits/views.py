@@ -18,7 +18,7 @@ from gridgov.common.photos import photo_response
 from gridgov.visits import selectors, services
 from gridgov.visits.api import read_photos
 from gridgov.visits.choices import VisitPurpose
-from gridgov.visits.models import VisitPhoto
+from gridgov.visits.models import OVERSEERS, VISIT_READERS, VISITOR_ROLES, VisitPhoto
 
 
 def _page(request, template, context, status=200):
@@ -33,10 +33,10 @@ def _tabs(user) -> list[tuple[str, str]]:
     tabs = []
     if user.role == "grid_worker":
         tabs.append(("visits:overdue", _("My overdue visits")))
-    elif user.role in selectors.OVERSEERS:
+    elif user.role in OVERSEERS:
         tabs.append(("visits:overdue", _("Overdue visits")))
     tabs.append(("visits:log", _("Visit log")))
-    if user.role in selectors.VISITOR_ROLES:
+    if user.role in VISITOR_ROLES:
         tabs.append(("visits:new", _("Record a visit")))
     return tabs
 
@@ -55,7 +55,7 @@ def _int(value):
 @login_required
 def visit_log(request):
     user = request.user
-    if user.role not in selectors.VISIT_READERS:
+    if user.role not in VISIT_READERS:
         return _not_found(request)
     filters = {k: _int(request.GET.get(k)) for k in ("person", "household", "unit", "worker")}
     target, kind = None, next((k for k in ("person", "household", "unit") if filters[k]), None)
@@ -68,7 +68,7 @@ def visit_log(request):
     page = Paginator(visits, 30).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     context = {"page": page, "target": target, "kind": kind, "target_name": selectors.target_label(target)
-               if target else "", "query": query, "can_record": user.role in selectors.VISITOR_ROLES}
+               if target else "", "query": query, "can_record": user.role in VISITOR_ROLES}
     return _page(request, "visits/log.html", context)
 
 
@@ -92,7 +92,7 @@ def services_target(visit):
 @login_required
 def visit_form(request):
     user = request.user
-    if user.role not in selectors.VISITOR_ROLES:
+    if user.role not in VISITOR_ROLES:
         return _not_found(request)
     values = request.POST if request.method == "POST" else request.GET
     chosen = None
@@ -149,7 +149,7 @@ def _float(value):
 @login_required
 def target_search(request):
     """The form's search box (htmx): matching households, people and units in the user's area."""
-    if request.user.role not in selectors.VISITOR_ROLES:
+    if request.user.role not in VISITOR_ROLES:
         return _not_found(request)
     results = selectors.target_search(user=request.user, q=request.GET.get("q", ""), limit=10)
     response = render(request, "visits/_targets.html", {"results": results})
@@ -163,7 +163,7 @@ def photo_file(request, photo_id: int, variant: str):
     from django.http import Http404
 
     photo = VisitPhoto.objects.filter(pk=photo_id).first()
-    if photo is None or not selectors.restrict_visits(selectors.Visit.objects.filter(pk=photo.visit_id),
+    if photo is None or not selectors.Visit.objects.filter(pk=photo.visit_id).restrict(
                                                       request.user).exists():
         raise Http404
     return photo_response(photo.thumbnail.name if variant == "thumb" else photo.file.name)
@@ -179,7 +179,7 @@ def overdue(request):
     own = worker.pk == user.pk and user.role == "grid_worker"
     context = {"worker": worker, "own": own, "workers": [],
                "household_days": selectors.settings.GRIDGOV_HOUSEHOLD_VISIT_DAYS}
-    if user.role in selectors.OVERSEERS:
+    if user.role in OVERSEERS:
         context["workers"] = selectors.overdue_by_worker(viewer=user)
     if worker.role == "grid_worker":
         context["dues"] = selectors.overdue_for_worker(viewer=user, worker=worker)

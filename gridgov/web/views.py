@@ -5,7 +5,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import render
 
-from gridgov.accounts.scope import restrict_users
 from gridgov.common.errors import NotFound
 from gridgov.regions import selectors
 from gridgov.regions.choices import Level
@@ -27,7 +26,7 @@ def home(request):
     levels = [(Level(lv).label, counts.get(lv, 0)) for lv in Level.values]
     from gridgov.accounts.models import User
 
-    workers = restrict_users(User.objects.filter(role="grid_worker", is_active=True), request.user).count()
+    workers = User.objects.filter(role="grid_worker", is_active=True).restrict(request.user).count()
     roots = visible.order_by("depth", "code")[:1]
     context = {"levels": levels, "workers": workers, "root": roots[0] if roots else None,
                "layers": Layer.objects.annotate(n=Count("grids")).order_by("sort_order", "code")}

@@ -1,6 +1,6 @@
 """Permission matrix of the territory API (/api/v1): who gets in, who sees what, who may change anything.
 
-Rules under test (gridgov/accounts/scope.py): deny by default; every read is scoped to the persona's subtree of
+Rules under test (gridgov/common/scoping.py): deny by default; every read is scoped to the persona's subtree of
 the region tree; a region outside it answers 404 exactly like a region that does not exist; only the system
 administrator writes. Symbolic region names (GRID_A, STREET_1, …) are explained in permission_matrix.py.
 """

@@ -115,11 +115,10 @@ def test_an_overseer_sees_workers_and_the_dispute_screens(demo_live_server, page
     # Another dispute cannot be settled in the grid: escalate it as an event.
     page.set_viewport_size({"width": 1366, "height": 820})
     from gridgov.accounts.models import User
-    from gridgov.disputes.selectors import restrict_disputes
 
     community = User.objects.get(username="community")
-    other = restrict_disputes(Dispute.objects.filter(status__in=["registered", "mediating", "failed"]),
-                              community).exclude(pk=dispute.pk).first()
+    other = (Dispute.objects.filter(status__in=["registered", "mediating", "failed"]).restrict(community)
+             .exclude(pk=dispute.pk).first())
     assert other is not None, "the demo has open disputes in community 1"
     page.goto(f"{base}/disputes/{other.pk}/")
     page.fill("form:has(button[data-action=escalate]) textarea[name=reason]", "涉及多方，社区无法化解")
