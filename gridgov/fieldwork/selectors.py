@@ -74,6 +74,12 @@ def patrol_days(*, user, worker_id: int | None = None, month: tuple[int, int] | 
     return qs.order_by("-day", "worker__username")
 
 
+def grid_patrol_days(*, user, grid, limit: int = 14) -> list[PatrolDay]:
+    """The latest daily summaries of the workers serving ``grid`` that ``user`` may see (a grid worker: their own)."""
+    return list(PatrolDay.objects.restrict(user).filter(worker__grids=grid).select_related("worker")
+                .order_by("-day", "worker_id")[:limit])
+
+
 def patrol_sessions(*, user, worker_id: int | None = None) -> QuerySet:
     qs = PatrolSession.objects.restrict(user).select_related("worker")
     return qs.filter(worker_id=worker_id) if worker_id else qs

@@ -122,6 +122,7 @@ def _saved(saved: services.Saved, out) -> Status:
 def person_list(request, q: str = "", grid: str = "", tag: str = "", residence: str = "",
                 include_inactive: bool = False):
     _reader(request)
+    selectors.refuse_secret_query_in_url(q)
     people = selectors.person_list(user=request.user, q=q, grid=grid, tag=tag, residence=residence,
                                    include_inactive=include_inactive)
     return [selectors.person_out(p, request.user) for p in people]

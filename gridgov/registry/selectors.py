@@ -66,6 +66,15 @@ def is_secret_query(q: str) -> bool:
     return bool(q) and bool(_DOCUMENTISH.fullmatch(re.sub(r"[\s-]", "", q))) and any(c.isdigit() for c in q)
 
 
+def refuse_secret_query_in_url(q: str) -> None:
+    """A document number or phone never travels in a URL (access logs, proxies, browser history): a GET carrying
+    one is refused, and the caller points to the POST form or ``POST /api/v1/registry/people/search``."""
+    if is_secret_query(q):
+        raise ValidationFailed(_("Search by document number or phone only through the search form (POST), so the "
+                                 "number never appears in an address or an access log."), field="q",
+                               code="secret_in_url")
+
+
 def person_list(*, user, q: str = "", grid: str = "", tag: str = "", residence: str = "",
                 include_inactive: bool = False) -> QuerySet:
     """People the user may see. ``q``: a name (contains), or an exact document number or phone (by keyed hash);

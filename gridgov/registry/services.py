@@ -190,8 +190,9 @@ def person_create(*, actor, data: dict, ip: str | None = None) -> Saved:
 def _person_reenter(actor, person: Person, values, grid, tags, household, ip) -> Saved:
     in_scope = policy.grid_in_scope(actor, person.grid)
     if not in_scope and person.is_active:
-        raise Conflict(_("This person is already recorded in %(grid)s. Ask that grid to record the move out first.")
-                       % {"grid": person.grid.name}, field="id_number", code="recorded_elsewhere")
+        # Never name the place: that would tell the writer where a person outside their area lives.
+        raise Conflict(_("Already recorded in an area outside yours; ask the command centre to transfer it."),
+                       field="id_number", code="recorded_elsewhere")
     changed = _apply(person, values, PERSON_FIELDS, only_filled=True)
     if not in_scope or not person.is_active:  # moved in from elsewhere, or back
         moved_from = person.grid.code
@@ -371,7 +372,7 @@ def _create(kind: _Kind, *, actor, data: dict, ip) -> Saved:
                 _audit(actor, f"{kind.label}.create", obj, ip=ip, grid=grid.code)
                 return Saved(obj, True, [])
         if not policy.grid_in_scope(actor, existing.grid):
-            raise Conflict(_("Already recorded in %(grid)s, outside your area.") % {"grid": existing.grid.name},
+            raise Conflict(_("Already recorded in an area outside yours; ask the command centre to transfer it."),
                            field=kind.key, code="recorded_elsewhere")
         changed = _apply(existing, values, kind.fields, only_filled=True)
         if extra.get("house") is not None and existing.house_id != extra["house"].pk:

@@ -61,6 +61,8 @@ def search(request):
     error = None
     try:
         if tab == "people":
+            if request.method != "POST":
+                selectors.refuse_secret_query_in_url(q)
             rows = selectors.person_list(user=request.user, q=q, grid=filters["grid"], tag=filters["tag"],
                                          residence=filters["residence"])
         elif tab == "houses":
@@ -407,11 +409,10 @@ def grid_page(request, code: str):
     care_people = [selectors.person_out(p, user)
                    for p in people.filter(person_tags__tag__group=TagGroup.CARE).distinct()[:100]]
     tree = selectors.coverage_tree(user=user, root=grid)
-    from gridgov.fieldwork.models import PatrolDay
+    from gridgov.fieldwork import selectors as patrols_selectors
 
     workers = list(grid.workers.filter(is_active=True))
-    patrols = (PatrolDay.objects.filter(worker__grids=grid).select_related("worker").order_by("-day", "worker_id")
-               [:14])
+    patrols = patrols_selectors.grid_patrol_days(user=user, grid=grid, limit=14)
     context = {
         "grid": grid, "coverage": tree.get(grid.pk), "target": selectors.coverage_target(),
         "people": [selectors.person_out(p, user) for p in people[:200]], "people_count": people.count(),
