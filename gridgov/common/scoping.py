@@ -27,7 +27,7 @@ Learn scoping from this file. Three pieces:
   ``in_territory(user, path)`` answers the same question for one path (a form that names a grid).
 
 A new scoped model declares its Scope and uses ``ScopedQuerySet``; the parametrised test
-(gridgov/common/tests/test_scoping_matrix.py) walks every model that has one × every persona, and fails for a model
+(gridgov/web/tests/test_scoping_matrix.py) walks every model that has one × every persona, and fails for a model
 with a tree path that declares none. Cross-app reads go through the owning app's selectors, which call ``restrict``.
 """
 
