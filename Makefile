@@ -40,6 +40,7 @@ test-pg: setup
 # ruff (style and likely bugs) and the layer contract (an import never runs upward).
 lint: $(STAMP_PY)
 	$(VENV)/bin/ruff check gridgov config bench scripts conftest.py manage.py
+	$(VENV)/bin/lint-imports
 
 bench: setup
 	$(PY) -m bench all

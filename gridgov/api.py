@@ -57,16 +57,20 @@ def _http_error(request, exc: HttpError):
     return api.create_response(request, {"code": "error", "message": str(exc)}, status=exc.status_code)
 
 
+from gridgov.accounts import selectors as accounts_selectors  # noqa: E402
 from gridgov.accounts.api import router as accounts_router  # noqa: E402
 from gridgov.disputes.api import router as disputes_router  # noqa: E402
 from gridgov.events.api import router as events_router  # noqa: E402
 from gridgov.events.hotline import router as hotline_router  # noqa: E402
 from gridgov.events.indicators_api import router as indicators_router  # noqa: E402
 from gridgov.fieldwork.api import router as fieldwork_router  # noqa: E402
+from gridgov.regions import api as regions_api  # noqa: E402
 from gridgov.regions.api import router as regions_router  # noqa: E402
 from gridgov.registry.api import router as registry_router  # noqa: E402
 from gridgov.visits.api import router as visits_router  # noqa: E402
 
+# The territory sits below the accounts: the region answer gets its people responsible from the accounts app here.
+regions_api.region_responsible = accounts_selectors.region_responsible
 api.add_router("", regions_router)
 api.add_router("", accounts_router)
 api.add_router("", events_router)

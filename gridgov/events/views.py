@@ -158,8 +158,9 @@ def citizen_track(request, token: str):
 @login_required
 def grid_notice(request, region_id: int):
     """A printable notice for the grid's board: who serves it and the QR code citizens scan to report."""
+    from gridgov.accounts.selectors import region_responsible
     from gridgov.events.citizen import qr_svg
-    from gridgov.regions.selectors import access_region, region_responsible
+    from gridgov.regions.selectors import access_region
 
     try:
         grid = access_region(request.user, region_id)

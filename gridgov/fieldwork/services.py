@@ -27,7 +27,7 @@ from gridgov.common.errors import Conflict, NotFound, PermissionDenied, Validati
 from gridgov.common.models import AuditLog
 from gridgov.common.outbox import HANDLERS
 from gridgov.common.roles import Role
-from gridgov.common.scoping import Territory
+from gridgov.common.scoping import Territory, access
 from gridgov.fieldwork import track
 from gridgov.fieldwork.choices import AnomalyStatus, PatrolKind
 from gridgov.fieldwork.models import (
@@ -524,9 +524,8 @@ REVIEW_DECISIONS = {"confirm": AnomalyStatus.CONFIRMED, "dismiss": AnomalyStatus
 
 def anomaly_review(*, actor, anomaly_id: int, decision: str, note: str) -> Anomaly:
     """Confirm or dismiss an open anomaly in the reviewer's area, with a note; audited."""
-    from gridgov.fieldwork.selectors import access_anomaly
-
-    anomaly = access_anomaly(actor, anomaly_id)
+    anomaly = access(Anomaly.objects.all(), actor, anomaly_id,
+                     message=_("No such anomaly, or it is outside your area."))
     if actor.role not in ANOMALY_REVIEW_ROLES:
         raise PermissionDenied(_("Your role does not review anomalies."))
     if anomaly.worker_id == actor.pk:

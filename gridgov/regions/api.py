@@ -22,6 +22,15 @@ from gridgov.regions.services import RegionSpec
 from gridgov.regions.validation import grid_validation_report
 
 router = Router(tags=["territory"])
+
+
+def _nobody(region) -> dict:
+    return {"workers": [], "staff": [], "departments": []}
+
+
+# The people and departments responsible for a region live in the accounts app, which sits above the territory:
+# the API root (gridgov/api.py), which sees every app, sets this to ``accounts.selectors.region_responsible``.
+region_responsible = _nobody
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_BULK_POINTS = 10_000
 
@@ -227,16 +236,16 @@ class ImportOut(Schema):
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
-def _ref(info) -> dict:
+def region_ref(info) -> dict:
     return {"id": info.id, "code": info.code, "name": info.name, "level": info.level}
 
 
-def _person(user) -> dict:
+def person_ref(user) -> dict:
     return {"id": user.pk, "name": user.display_name, "role": user.role, "role_label": user.get_role_display(),
             "employment": user.employment, "phone": mask_phone(user.phone)}
 
 
-def _layer_grid_ref(grid) -> dict:
+def layer_grid_ref(grid) -> dict:
     return {"id": grid.pk, "layer": grid.layer.code, "layer_name": grid.layer.name, "code": grid.code,
             "name": grid.name}
 
@@ -274,9 +283,9 @@ def locate(request, lon: float = Query(..., ge=-180, le=180), lat: float = Query
         return Status(404, {"code": "outside", "message": _("This point lies outside the district."), "field": "lon"})
     located, layer_grids = found
     return {
-        "lon": lon, "lat": lat, "grid": _ref(located.finest) if located.finest else None,
-        "ancestors": [_ref(r) for r in located.chain], "grids": [_ref(r) for r in located.grids],
-        "layer_grids": [_layer_grid_ref(g) for g in layer_grids],
+        "lon": lon, "lat": lat, "grid": region_ref(located.finest) if located.finest else None,
+        "ancestors": [region_ref(r) for r in located.chain], "grids": [region_ref(r) for r in located.grids],
+        "layer_grids": [layer_grid_ref(g) for g in layer_grids],
     }
 
 
@@ -375,16 +384,16 @@ def region_create(request, payload: RegionCreateIn):
 @router.get("/regions/{int:region_id}", response=RegionDetailOut, summary="One region with the people responsible")
 def region_detail(request, region_id: int):
     region = selectors.access_region(request.user, region_id)
-    responsible = selectors.region_responsible(region)
+    responsible = region_responsible(region)
     data = RegionOut.from_orm(region).model_dump()
     data.update(
-        ancestors=[_ref(a) for a in selectors.region_ancestors(region)],
+        ancestors=[region_ref(a) for a in selectors.region_ancestors(region)],
         children_count=region.children.current().count(),
-        workers=[_person(u) for u in responsible["workers"]],
-        staff=[_person(u) for u in responsible["staff"]],
+        workers=[person_ref(u) for u in responsible["workers"]],
+        staff=[person_ref(u) for u in responsible["staff"]],
         departments=[{"id": d.pk, "code": d.code, "name": d.name, "kind": d.get_kind_display(), "phone": d.phone}
                      for d in responsible["departments"]],
-        layer_grids=[_layer_grid_ref(g) for g in
+        layer_grids=[layer_grid_ref(g) for g in
                      region.layer_grids_over.select_related("layer").order_by("layer__sort_order", "code")],
     )
     return data

@@ -38,27 +38,6 @@ def region_ancestors(region: Region) -> list[Region]:
     return [by_code[c] for c in codes if c in by_code]
 
 
-def region_responsible(region: Region) -> dict:
-    """The people and units responsible for a region: its workers, its staff, and the departments serving it."""
-    from gridgov.accounts.models import Department, User
-
-    workers = list(User.objects.filter(grids=region, is_active=True).order_by("role", "username"))
-    staff = list(User.objects.filter(region=region, is_active=True).order_by("role", "username"))
-    ancestor_paths = _ancestor_paths(region.path)
-    departments = list(
-        Department.objects.filter(is_active=True)
-        .filter(Q(service_area__path__in=ancestor_paths) | (Q(service_area=None) & Q(region__path__in=ancestor_paths)))
-        .distinct()
-        .order_by("code")
-    )
-    return {"workers": workers, "staff": staff, "departments": departments}
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    parts = path.strip("/").split("/")
-    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-
-
 def region_versions_as_of(*, user, on: dt.date, level: str | None = None) -> QuerySet:
     """The territory as it stood on a date: one version per region that existed then."""
     visible = Region.objects.restrict(user, VIEW).values("pk")

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import render
 
+from gridgov.accounts import selectors as account_selectors
 from gridgov.common.errors import NotFound
 from gridgov.regions import selectors
 from gridgov.regions.choices import Level
@@ -61,7 +62,7 @@ def region_detail(request, region_id: int):
         "region": region,
         "ancestors": selectors.region_ancestors(region),
         "children": selectors.region_list(user=request.user, parent_id=region.pk),
-        "responsible": selectors.region_responsible(region),
+        "responsible": account_selectors.region_responsible(region),
         "history": selectors.region_history(region),
         "layer_grids": region.layer_grids_over.select_related("layer").order_by("layer__sort_order", "code"),
     }
