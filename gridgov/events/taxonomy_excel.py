@@ -116,9 +116,14 @@ def taxonomy_import(*, actor, data: bytes) -> TaxonomyImport:
                 category.save()
                 result.updated += 1
             existing[category.code] = category
-            category.routes.filter(department__isnull=True).delete()
-            Route.objects.bulk_create([Route(category=category, department_kind=k, priority=10 * (n + 1),
-                                             joint=n > 0) for n, k in enumerate(depts)])
+            wanted = [(k, 10 * (n + 1), n > 0, None) for n, k in enumerate(depts)]
+            kind_routes = category.routes.filter(department__isnull=True)
+            if list(kind_routes.order_by("priority", "id").values_list(
+                    "department_kind", "priority", "joint", "region_id")) != wanted:
+                # rules the workbook leaves as they were keep their rows (and the audit sees no change)
+                kind_routes.delete()
+                Route.objects.bulk_create([Route(category=category, department_kind=k, priority=priority, joint=joint)
+                                           for k, priority, joint, _region in wanted])
         audit_record(actor=actor, action="taxonomy.import", object_type="events.category",
                      detail={"created": result.created, "updated": result.updated})
     from gridgov.events.routing import directory
