@@ -1,27 +1,57 @@
+import json
+
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from gridgov.common.admin_site import RoleAdminMixin
-from gridgov.common.audit import audit_record, client_ip
+from gridgov.common.admin_site import AuditedModelAdmin
+from gridgov.common.audit import client_ip
 from gridgov.common.models import AuditLog, CalendarDay, CalendarYear, OutboxMessage
 from gridgov.common.outbox import outbox_retry_now
 from gridgov.common.roles import Role
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(RoleAdminMixin, admin.ModelAdmin):
-    """The audit log: searchable by the audit administrator only, and read-only for everyone."""
+class AuditLogAdmin(AuditedModelAdmin):
+    """The audit log: searchable by the audit administrator only, and read-only for everyone. The search also
+    looks inside the detail (an object's name, a field, a value before or after a change)."""
 
     view_roles, edit_roles = {Role.AUDIT_ADMIN}, set()
-    list_display = ["at", "actor_name", "action", "object_type", "object_id", "outcome", "ip"]
-    list_filter = ["outcome", "action"]
-    search_fields = ["actor_name", "action", "object_id"]
+    list_display = ["at", "actor_name", "action", "object_type", "object_id", "summary", "outcome", "ip"]
+    list_filter = ["outcome", "action", "object_type"]
+    search_fields = ["actor_name", "action", "object_type", "object_id"]
     date_hierarchy = "at"
+    fields = ["at", "actor_name", "action", "object_type", "object_id", "outcome", "ip", "detail_text"]
+    readonly_fields = ["detail_text"]
+    show_full_result_count = False  # no second COUNT(*) over a large table on every search
+
+    def get_search_results(self, request, queryset, search_term):
+        found, distinct = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            # PostgreSQL reads jsonb as text with the characters themselves; SQLite keeps JSON text as written,
+            # non-ASCII characters as \uXXXX escapes: look for both spellings.
+            escaped = json.dumps(term)[1:-1]
+            found = found | queryset.filter(Q(detail__icontains=term) | Q(detail__icontains=escaped))
+        return found, distinct
+
+    @admin.display(description=_("object and changes"))
+    def summary(self, obj):
+        detail = obj.detail if isinstance(obj.detail, dict) else {}
+        text = str(detail.get("object", ""))
+        if isinstance(detail.get("changes"), dict):
+            text = f"{text}: {', '.join(detail['changes'])}"
+        return Truncator(text).chars(80)
+
+    @admin.display(description=_("detail"))
+    def detail_text(self, obj):
+        return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>',
+                           json.dumps(obj.detail, ensure_ascii=False, indent=2, sort_keys=True))
 
 
 class CalendarYearListFilter(admin.SimpleListFilter):
@@ -39,35 +69,13 @@ class CalendarYearListFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CalendarAuditMixin:
-    """Calendar entries move event deadlines, so every change by an administrator is audited."""
-
-    audit_prefix = ""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        audit_record(actor=request.user, action=f"{self.audit_prefix}.{'update' if change else 'create'}", obj=obj,
-                     ip=client_ip(request), detail={"value": str(obj), "changed": list(form.changed_data)})
-
-    def delete_model(self, request, obj):
-        pk, value = obj.pk, str(obj)
-        super().delete_model(request, obj)
-        audit_record(actor=request.user, action=f"{self.audit_prefix}.delete", object_type=obj._meta.label_lower,
-                     object_id=pk, ip=client_ip(request), detail={"value": value})
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
-
-
 @admin.register(CalendarDay)
-class CalendarDayAdmin(CalendarAuditMixin, RoleAdminMixin, admin.ModelAdmin):
+class CalendarDayAdmin(AuditedModelAdmin):
     """Public holidays and swapped workdays (调休) entered by the system administrator; they override the bundled
     chinese_calendar data and are how later years' State Council schedules are entered (docs/calendar.md)."""
 
-    view_roles, edit_roles = {Role.SEC_ADMIN}, {Role.SYS_ADMIN}
+    view_roles, edit_roles = set(), {Role.SYS_ADMIN}
     can_delete = True  # a mistaken entry must be removable; deletions are audited
-    audit_prefix = "calendar_day"
     list_display = ["date", "weekday", "kind", "name", "note"]
     list_filter = ["kind", CalendarYearListFilter]
     search_fields = ["name", "note"]
@@ -80,12 +88,11 @@ class CalendarDayAdmin(CalendarAuditMixin, RoleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(CalendarAuditMixin, RoleAdminMixin, admin.ModelAdmin):
+class CalendarYearAdmin(AuditedModelAdmin):
     """Years whose official schedule has been entered: their deadlines are no longer flagged as estimated."""
 
-    view_roles, edit_roles = {Role.SEC_ADMIN}, {Role.SYS_ADMIN}
+    view_roles, edit_roles = set(), {Role.SYS_ADMIN}
     can_delete = True
-    audit_prefix = "calendar_year"
     list_display = ["year", "published", "note"]
     list_filter = ["published"]
     fields = ["year", "published", "note"]
@@ -117,7 +124,7 @@ class OutboxStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(RoleAdminMixin, admin.ModelAdmin):
+class OutboxMessageAdmin(AuditedModelAdmin):
     """The outbox queue, for the system administrator: read-only (payloads are never edited here), with "retry now"
     for failing messages."""
 

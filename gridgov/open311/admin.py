@@ -1,15 +1,15 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.common.admin_site import RoleAdminMixin
-from gridgov.common.audit import audit_record, client_ip
+from gridgov.common.admin_site import AuditedModelAdmin
 from gridgov.common.roles import Role
 from gridgov.open311.models import Open311Client
 
 
 @admin.register(Open311Client)
-class Open311ClientAdmin(RoleAdminMixin, admin.ModelAdmin):
-    """Open311 clients: the system administrator adds them (the key is shown once) and switches them off."""
+class Open311ClientAdmin(AuditedModelAdmin):
+    """Open311 clients: the system administrator adds them (the key is shown once) and switches them off. The audit
+    row records the key's hash only as changed (masked)."""
 
     view_roles, edit_roles = set(), {Role.SYS_ADMIN}
     list_display = ["name", "is_active", "created"]
@@ -21,8 +21,6 @@ class Open311ClientAdmin(RoleAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         key = None if change else obj.new_key()
         super().save_model(request, obj, form, change)
-        audit_record(actor=request.user, action="open311.client_add" if key else "open311.client_change", obj=obj,
-                     ip=client_ip(request), detail={"name": obj.name, "is_active": obj.is_active})
         if key:
             messages.warning(request, _("The api_key of %(name)s is %(key)s. Copy it now: it is stored only as a "
                                         "hash and cannot be shown again.") % {"name": obj.name, "key": key})

@@ -1,19 +1,18 @@
-
 from django import forms
 from django.contrib import admin, messages
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.common.admin_site import RoleAdminMixin
+from gridgov.common.admin_site import AuditedModelAdmin
 from gridgov.common.errors import ValidationFailed
 from gridgov.common.roles import Role
 from gridgov.regions import io, services
 from gridgov.regions.models import GridChange, Layer, LayerGrid, Region
 
 MASTER = {Role.SYS_ADMIN}
-READERS = {Role.SEC_ADMIN}
 
 
 class GeoJSONImportForm(forms.Form):
@@ -30,7 +29,8 @@ class LayerImportForm(forms.Form):
 
 
 class GeoJSONImportMixin:
-    """An "import GeoJSON" page beside the change list: every bad feature listed, nothing half-loaded."""
+    """An "import GeoJSON" page beside the change list: every bad feature listed, nothing half-loaded, and every
+    object the import creates or changes audited field by field (``audited_changes``)."""
 
     import_form = GeoJSONImportForm
     import_title = ""
@@ -45,7 +45,7 @@ class GeoJSONImportMixin:
 
     def import_view(self, request):
         if not self.has_change_permission(request) and not self.has_add_permission(request):
-            return redirect("admin:index")
+            raise PermissionDenied
         result = None
         form = self.import_form(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
@@ -73,8 +73,11 @@ class RegionChangeForm(forms.ModelForm):
 
 
 @admin.register(Region)
-class RegionAdmin(GeoJSONImportMixin, RoleAdminMixin, admin.ModelAdmin):
-    view_roles, edit_roles = READERS, MASTER
+class RegionAdmin(GeoJSONImportMixin, AuditedModelAdmin):
+    """The territory is the system administrator's; the security administrator only picks a region (an account's
+    org unit) by name in the account form."""
+
+    view_roles, edit_roles, lookup_roles = set(), MASTER, {Role.SEC_ADMIN}
     list_display = ["code", "name", "level", "status", "households", "population", "valid_from"]
     list_filter = ["level", "status", "area_type"]
     search_fields = ["code", "name"]
@@ -102,21 +105,22 @@ class RegionAdmin(GeoJSONImportMixin, RoleAdminMixin, admin.ModelAdmin):
             messages.error(request, f"{exc.field or ''} {exc.message}")
 
     def run_import(self, request, data):
-        return io.territory_import(actor=request.user, raw=data["file"].read(),
-                                   effective_date=data["effective_date"], dry_run=data["dry_run"])
+        with self.audited_changes(request, Region.objects.all(), via="GeoJSON import"):
+            return io.territory_import(actor=request.user, raw=data["file"].read(),
+                                       effective_date=data["effective_date"], dry_run=data["dry_run"])
 
 
 @admin.register(Layer)
-class LayerAdmin(RoleAdminMixin, admin.ModelAdmin):
-    view_roles, edit_roles = READERS, MASTER
+class LayerAdmin(AuditedModelAdmin):
+    view_roles, edit_roles = set(), MASTER
     list_display = ["code", "name", "kind", "sort_order"]
 
 
 @admin.register(LayerGrid)
-class LayerGridAdmin(GeoJSONImportMixin, RoleAdminMixin, admin.ModelAdmin):
+class LayerGridAdmin(GeoJSONImportMixin, AuditedModelAdmin):
     """Layer grids are read here and imported from GeoJSON (the import checks the 多网合一 rules)."""
 
-    view_roles, edit_roles = READERS, MASTER
+    view_roles, edit_roles = set(), MASTER
     list_display = ["code", "name", "layer", "households", "population"]
     list_filter = ["layer"]
     search_fields = ["code", "name"]
@@ -131,14 +135,14 @@ class LayerGridAdmin(GeoJSONImportMixin, RoleAdminMixin, admin.ModelAdmin):
         return False  # through the import, which validates the layer rules
 
     def run_import(self, request, data):
-        return io.layer_import(actor=request.user, layer=data["layer"], raw=data["file"].read(),
-                               dry_run=data["dry_run"])
+        grids = LayerGrid.objects.filter(layer=data["layer"]).select_related("layer")
+        with self.audited_changes(request, grids, via="GeoJSON layer import"):
+            return io.layer_import(actor=request.user, layer=data["layer"], raw=data["file"].read(),
+                                   dry_run=data["dry_run"])
 
 
 @admin.register(GridChange)
-class GridChangeAdmin(RoleAdminMixin, admin.ModelAdmin):
-    view_roles, edit_roles = READERS | MASTER, set()
+class GridChangeAdmin(AuditedModelAdmin):
+    view_roles, edit_roles = MASTER, set()
     list_display = ["effective_date", "kind", "reason", "actor", "at"]
     list_filter = ["kind"]
-
-

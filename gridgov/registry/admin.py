@@ -7,14 +7,14 @@ the registry pages and API, masked and scoped, are where that data is seen.
 
 from django.contrib import admin
 
-from gridgov.common.admin_site import RoleAdminMixin
+from gridgov.common.admin_site import AuditedModelAdmin
 from gridgov.common.roles import Role
 from gridgov.registry.models import Tag
 
 
 @admin.register(Tag)
-class TagAdmin(RoleAdminMixin, admin.ModelAdmin):
-    view_roles, edit_roles = {Role.SEC_ADMIN}, {Role.SYS_ADMIN}
+class TagAdmin(AuditedModelAdmin):
+    view_roles, edit_roles = set(), {Role.SYS_ADMIN}
     list_display = ["code", "name", "group", "visit_every_days", "is_active", "sort_order"]
     list_editable = ["visit_every_days", "is_active", "sort_order"]
     list_filter = ["group", "is_active"]

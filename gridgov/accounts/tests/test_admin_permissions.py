@@ -1,7 +1,8 @@
 """The Django admin is the console of the three administrators (三员), each kept to their own work:
 
-sysadmin edits the territory (regions, layers, departments) and may look up accounts; secadmin edits accounts and
-may look at the territory; auditadmin only reads the audit log. Everyone else is sent to the admin login page.
+sysadmin edits the territory (regions, layers, departments) and does not see accounts; secadmin edits accounts and
+only picks a region or a department by name in the account form; auditadmin only reads the audit log. Everyone else
+is sent to the admin login page. The full split is in gridgov/common/tests/test_admin_split.py.
 """
 
 import pytest
@@ -18,10 +19,10 @@ LOGIN = "login"  # a redirect to /admin/login/?next=…
 ADMIN_PAGES = [
     # page                                   sysadmin  secadmin  auditadmin  everyone else
     ("/admin/",                              200,      200,      200,        LOGIN),
-    ("/admin/regions/region/",               200,      200,      403,        LOGIN),
-    ("/admin/regions/layer/",                200,      200,      403,        LOGIN),
-    ("/admin/accounts/department/",          200,      200,      403,        LOGIN),
-    ("/admin/accounts/user/",                200,      200,      403,        LOGIN),
+    ("/admin/regions/region/",               200,      403,      403,        LOGIN),
+    ("/admin/regions/layer/",                200,      403,      403,        LOGIN),
+    ("/admin/accounts/department/",          200,      403,      403,        LOGIN),
+    ("/admin/accounts/user/",                403,      200,      403,        LOGIN),
     ("/admin/accounts/user/add/",            403,      200,      403,        LOGIN),
     ("/admin/common/auditlog/",              403,      403,      200,        LOGIN),
 ]
@@ -49,8 +50,8 @@ def test_admin_page_matrix(client_for, row, persona):
 
 @pytest.mark.parametrize("persona, visible, hidden", [
     # persona        the admin index links to             … and not to
-    ("sysadmin",     ["regions/region", "accounts/user"],  ["common/auditlog"]),
-    ("secadmin",     ["accounts/user", "regions/region"],  ["common/auditlog"]),
+    ("sysadmin",     ["regions/region"],                   ["common/auditlog", "accounts/user"]),
+    ("secadmin",     ["accounts/user"],                    ["common/auditlog", "regions/region"]),
     ("auditadmin",   ["common/auditlog"],                  ["regions/region", "accounts/user", "accounts/department"]),
 ])
 def test_admin_index_lists_only_the_persona_work(client_for, persona, visible, hidden):
@@ -95,12 +96,20 @@ def test_only_sysadmin_may_change_a_region_in_the_admin(client_for, territory, p
     assert db_snapshot() == before
 
 
-def test_secadmin_sees_regions_read_only(client_for, territory):
-    response = client_for("secadmin").get(f"/admin/regions/region/{territory.id('GRID_A')}/change/")
-    assert response.status_code == 200
-    assert 'name="_save"' not in response.content.decode()
-    assert 'name="_save"' in client_for("sysadmin").get(
-        f"/admin/regions/region/{territory.id('GRID_A')}/change/").content.decode()
+def test_secadmin_picks_a_region_in_the_account_form_but_cannot_browse_regions(client_for, territory):
+    """The account form's org unit is an autocomplete over regions: the security administrator may search it (names
+    and codes only) while filling in an account, but not open the territory itself."""
+    lookup = "/admin/autocomplete/?app_label=accounts&model_name=user&field_name=region&term=" + \
+        territory["GRID_A"].name
+    found = client_for("secadmin").get(lookup)
+    assert found.status_code == 200
+    assert str(territory.id("GRID_A")) in [row["id"] for row in found.json()["results"]]
+    assert client_for("secadmin").get(f"/admin/regions/region/{territory.id('GRID_A')}/change/").status_code == 403
+    # the same search from another model's form the security administrator does not edit is refused
+    assert client_for("secadmin").get("/admin/autocomplete/?app_label=accounts&model_name=department"
+                                      "&field_name=region&term=x").status_code == 403
+    assert client_for("auditadmin").get(lookup).status_code == 403
+    assert client_for("sysadmin").get(lookup).status_code == 200  # may see regions anyway
 
 
 def test_secadmin_may_add_an_account(client_for, territory):

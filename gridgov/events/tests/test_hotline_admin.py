@@ -80,9 +80,10 @@ def test_adding_a_client_generates_a_secret_shown_once(as_user):
     assert hotline_signature(client.secret, "1", b"{}") == hotline_signature(secret, "1", b"{}")
     again = admin.get(LIST)
     assert secret not in again.content.decode() and not list(again.context["messages"])  # once only
-    audit = AuditLog.objects.get(action="hotline.client_add", object_id=str(client.pk))
+    audit = AuditLog.objects.get(action="admin.create", object_type="events.hotlineclient", object_id=str(client.pk))
     assert audit.actor.username == "sysadmin" and audit.detail["secret"] == "generated"
-    assert audit.detail["client_id"] == "hotline-district"
+    assert audit.detail["changes"]["client_id"] == {"before": None, "after": "hotline-district"}
+    assert audit.detail["changes"]["secret"] == {"before": None, "after": "******"}
     assert_secret_nowhere(admin, client, secret)
 
 
@@ -93,7 +94,7 @@ def test_a_typed_secret_is_kept_and_never_shown(as_user):
     client = HotlineClient.objects.get(client_id="hotline-district")
     assert client.secret == typed and warnings_of(response) == []
     assert typed not in response.content.decode()
-    assert AuditLog.objects.get(action="hotline.client_add").detail["secret"] == "typed"
+    assert AuditLog.objects.get(action="admin.create", object_type="events.hotlineclient").detail["secret"] == "typed"
     assert_secret_nowhere(admin, client, typed)
 
 
@@ -107,8 +108,9 @@ def test_changing_other_fields_keeps_the_secret(as_user, hotline):
     hotline.refresh_from_db()
     assert hotline.secret == SECRET and hotline.callback_url == "https://12345.example.gov/v2"
     assert not hotline.is_active
-    audit = AuditLog.objects.get(action="hotline.client_change", object_id=str(hotline.pk))
-    assert audit.detail["secret"] == "kept" and set(audit.detail["changed"]) == {"callback_url", "is_active"}
+    audit = AuditLog.objects.get(action="admin.change", object_type="events.hotlineclient", object_id=str(hotline.pk))
+    assert audit.detail["secret"] == "kept" and set(audit.detail["changes"]) == {"callback_url", "is_active"}
+    assert audit.detail["changes"]["is_active"] == {"before": True, "after": False}
     assert_secret_nowhere(admin, hotline, SECRET)
 
 
@@ -119,7 +121,9 @@ def test_generate_a_new_secret_replaces_it_and_shows_it_once(as_user, hotline):
     secret = re.search(r"\b[0-9a-f]{64}\b", message).group()
     hotline.refresh_from_db()
     assert hotline.secret == secret != SECRET
-    assert AuditLog.objects.get(action="hotline.client_change").detail["secret"] == "generated"
+    audit = AuditLog.objects.get(action="admin.change", object_type="events.hotlineclient")
+    assert audit.detail["secret"] == "generated"
+    assert audit.detail["changes"] == {"secret": {"before": "******", "after": "******"}}
     assert_secret_nowhere(admin, hotline, secret)
 
 
@@ -134,7 +138,7 @@ def test_a_bad_secret_change_is_refused_and_changes_nothing(as_user, hotline, ch
     assert "x" * 40 not in response.content.decode()  # a typed secret is not echoed back either
     hotline.refresh_from_db()
     assert hotline.secret == SECRET
-    assert not AuditLog.objects.filter(action="hotline.client_change").exists()
+    assert not AuditLog.objects.filter(action="admin.change", object_type="events.hotlineclient").exists()
 
 
 @pytest.mark.parametrize("username", ["secadmin", "auditadmin"])

@@ -63,7 +63,9 @@ def test_the_system_administrator_adds_a_client_in_the_admin_and_sees_the_key_on
     assert Open311Client.authenticate(key) == client
     change = admin.get(f"/admin/open311/open311client/{client.pk}/change/").content.decode()
     assert key not in change and client.key_hash not in change
-    assert AuditLog.objects.filter(action="open311.client_add", object_id=str(client.pk)).exists()
+    audit = AuditLog.objects.get(action="admin.create", object_type="open311.open311client", object_id=str(client.pk))
+    assert audit.detail["changes"]["key_hash"] == {"before": None, "after": "******"}
+    assert key not in str(audit.detail) and client.key_hash not in str(audit.detail)
 
 
 @pytest.mark.parametrize("username", ["secadmin", "auditadmin"])
