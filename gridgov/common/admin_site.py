@@ -156,7 +156,7 @@ class AuditedAdminMixin(RoleAdminMixin):
         rows = audit.audit_change_rows(actor=request.user, ip=audit.client_ip(request), model=model, changes=changes,
                                        action=action, extra=extra)
         if rows:
-            type(rows[0]).objects.bulk_create(rows)
+            audit.AuditLog.objects.bulk_create(rows)
 
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
@@ -185,7 +185,7 @@ class AuditedAdminMixin(RoleAdminMixin):
         changes += [(pks[id(o)], before.get(pks[id(o)]), None) for o in formset.deleted_objects if id(o) in pks]
         parent = form.instance
         self._write(request, formset.model, changes, extra={"parent": {
-            "type": parent._meta.label_lower, "id": parent.pk, "object": str(parent)}})
+            "type": parent._meta.label_lower, "id": parent.pk, "object": audit.audit_label(parent)}})
 
     def delete_model(self, request, obj):
         with transaction.atomic(using=router.db_for_write(self.model)):

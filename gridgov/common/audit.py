@@ -99,7 +99,7 @@ class Snapshot(dict):
     label = ""
 
 
-def _label(obj) -> str:
+def audit_label(obj) -> str:
     """The object as the admin names it; an account also by its username, which is what people search for."""
     text = str(obj)
     username = obj.get_username() if hasattr(obj, "get_username") else ""
@@ -114,7 +114,7 @@ def audit_snapshots(queryset) -> dict[Any, Snapshot]:
     result: dict[Any, Snapshot] = {}
     for obj in queryset.iterator(chunk_size=1000):
         snap = Snapshot({name: _plain(value_of(obj), secret) for name, value_of, secret in recorded})
-        snap.label = _label(obj)
+        snap.label = audit_label(obj)
         for field in many:
             snap[field.name] = []
         result[obj.pk] = snap

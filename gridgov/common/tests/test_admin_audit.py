@@ -198,6 +198,19 @@ def test_a_new_account_is_audited_with_its_values_and_no_password(as_user):
     assert user.password not in json.dumps(row.detail)
 
 
+def test_accounts_are_deactivated_never_deleted(as_user):
+    """An account's rows (cases, visits, audit entries) keep naming it: the admin offers deactivation only."""
+    worker = User.objects.get(username="worker_b")
+    client = as_user("secadmin")
+    since = mark()
+
+    assert client.post(f"/admin/accounts/user/{worker.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post("/admin/accounts/user/", {"action": "delete_selected", "_selected_action": [worker.pk],
+                                                 "post": "yes"}).status_code == 200  # no such action offered
+    assert User.objects.filter(pk=worker.pk).exists()
+    assert rows_since(since) == []
+
+
 def test_a_change_that_changes_nothing_writes_no_row(as_user):
     worker = User.objects.get(username="worker_b")
     client = as_user("secadmin")
@@ -244,15 +257,14 @@ def test_a_region_edit_is_audited_by_the_admin_and_by_the_service(as_user):
     assert service_row.detail == {"effective_date": "2026-06-01"}  # the dated change in the territory's history
 
 
-def test_a_category_edit_with_a_new_routing_rule_is_audited_row_by_row(as_user):
-    category = Category.objects.get(code="0301")
+def category_form(category: Category, **changes) -> dict:
+    """The category change form as the admin posts it, with its routing rules inline (prefix "routes")."""
     routes = list(category.routes.order_by("priority", "id"))
-    department = Department.objects.order_by("code").first()
     data = {"code": category.code, "name": category.name, "level": category.level,
             "parent": category.parent_id or "", "kind": category.kind, "case_type": category.case_type,
-            "time_limit": "2.0", "time_unit": category.time_unit, "closing_standard": category.closing_standard,
-            "sort_order": category.sort_order,
-            "routes-TOTAL_FORMS": len(routes) + 1, "routes-INITIAL_FORMS": len(routes),
+            "time_limit": str(category.time_limit), "time_unit": category.time_unit,
+            "closing_standard": category.closing_standard, "sort_order": category.sort_order,
+            "routes-TOTAL_FORMS": len(routes), "routes-INITIAL_FORMS": len(routes),
             "routes-MIN_NUM_FORMS": 0, "routes-MAX_NUM_FORMS": 1000}
     for flag in ("photo_required_report", "photo_required_close", "is_active"):
         if getattr(category, flag):
@@ -263,9 +275,18 @@ def test_a_category_edit_with_a_new_routing_rule_is_audited_row_by_row(as_user):
                      f"routes-{i}-department": route.department_id or "", f"routes-{i}-region": route.region_id or ""})
         if route.joint:
             data[f"routes-{i}-joint"] = "on"
-    n = len(routes)
-    data.update({f"routes-{n}-category": category.pk, f"routes-{n}-priority": 90, f"routes-{n}-department_kind": "",
-                 f"routes-{n}-department": department.pk, f"routes-{n}-region": "", f"routes-{n}-joint": "on"})
+    data.update(changes)
+    return data
+
+
+def test_a_category_edit_with_a_new_routing_rule_is_audited_row_by_row(as_user):
+    category = Category.objects.get(code="0301")
+    department = Department.objects.order_by("code").first()
+    n = category.routes.count()
+    data = category_form(category, time_limit="2.0", **{
+        "routes-TOTAL_FORMS": n + 1, f"routes-{n}-category": category.pk, f"routes-{n}-priority": 90,
+        f"routes-{n}-department_kind": "", f"routes-{n}-department": department.pk, f"routes-{n}-region": "",
+        f"routes-{n}-joint": "on"})
     assert category.time_limit != Decimal("2.0")
     client = as_user("sysadmin")
     since = mark()
@@ -287,6 +308,24 @@ def test_a_category_edit_with_a_new_routing_rule_is_audited_row_by_row(as_user):
     assert (category_row.action, category_row.object_id) == ("admin.change", str(category.pk))
     assert category_row.detail == {"object": category.name, "changes": {
         "time_limit": {"before": str(category.time_limit), "after": "2.0"}}}
+
+
+def test_deleting_a_routing_rule_inline_is_audited_with_its_values(as_user):
+    category = next(c for c in Category.objects.order_by("code") if c.routes.exists())
+    route = category.routes.order_by("priority", "id").first()
+    client = as_user("sysadmin")
+    since = mark()
+
+    response = client.post(f"/admin/events/category/{category.pk}/change/",
+                           category_form(category, **{"routes-0-DELETE": "on"}))
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert not Route.objects.filter(pk=route.pk).exists()
+    [row] = rows_since(since)
+    assert (row.action, row.object_type, row.object_id) == ("admin.delete", "events.route", str(route.pk))
+    assert row.detail["parent"] == {"type": "events.category", "id": category.pk, "object": category.name}
+    assert row.detail["changes"]["category"] == {"before": label(category), "after": None}
+    assert row.detail["changes"]["priority"] == {"before": route.priority, "after": None}
 
 
 def test_a_department_edit_masks_the_phone_and_lists_the_service_area(as_user):
