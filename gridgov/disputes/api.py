@@ -12,9 +12,9 @@ from gridgov.common.audit import client_ip
 from gridgov.common.errors import PermissionDenied, ValidationFailed
 from gridgov.common.masking import mask_phone
 from gridgov.disputes import selectors, services
-from gridgov.disputes.choices import DisputeKind, PartyRole, StepKind
+from gridgov.disputes.choices import MEDIATORS, READERS, DisputeKind, PartyRole, StepKind
 from gridgov.disputes.models import Dispute
-from gridgov.disputes.workflow import ACTIONS, MEDIATORS, READERS
+from gridgov.disputes.workflow import ACTIONS
 
 router = Router(tags=["disputes"])
 

@@ -2,6 +2,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gridgov.common.roles import Role
+
+# Who registers and mediates disputes: the grid team, the community and the command centre.
+MEDIATORS = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER})
+# Who reads disputes and their statistics (a leader reads, never acts).
+READERS = MEDIATORS | {Role.LEADER}
+
 
 class DisputeKind(models.TextChoices):
     NEIGHBOUR = "neighbour", _("neighbours")

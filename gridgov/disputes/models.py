@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.common.fields import EncryptedTextField
 from gridgov.common.models import TimeStampedModel
 from gridgov.common.scoping import Scope, ScopedQuerySet
-from gridgov.disputes.choices import DisputeKind, DisputeStatus, PartyRole, StepKind
-from gridgov.disputes.workflow import READERS
+from gridgov.disputes.choices import READERS, DisputeKind, DisputeStatus, PartyRole, StepKind
 
 
 class Dispute(TimeStampedModel):

@@ -14,8 +14,8 @@ from gridgov.common.audit import client_ip
 from gridgov.common.errors import DomainError, NotFound, ValidationFailed
 from gridgov.common.masking import mask_phone
 from gridgov.disputes import selectors, services
-from gridgov.disputes.choices import DisputeKind, DisputeStatus, PartyRole, StepKind
-from gridgov.disputes.workflow import MEDIATORS, READERS
+from gridgov.disputes.choices import MEDIATORS, READERS, DisputeKind, DisputeStatus, PartyRole, StepKind
+from gridgov.disputes.workflow import ESCALATION_CATEGORIES, STEP_KINDS
 from gridgov.regions.choices import GRID_LEVELS
 from gridgov.regions.models import Region
 
@@ -115,15 +115,15 @@ def dispute_detail(request, dispute_id: int):
     actions = [a["action"] for a in services.allowed(dispute, request.user)]
     return _page(request, "disputes/detail.html", {
         "dispute": dispute, "timeline": timeline, "parties": parties, "actions": actions,
-        "step_kinds": [(k.value, k.label) for k in StepKind if k in services.STEP_KINDS],
+        "step_kinds": [(k.value, k.label) for k in StepKind if k in STEP_KINDS],
         "categories": _categories(), "today": timezone.localdate()})
 
 
 def _categories():
     from gridgov.events.models import Category
 
-    names = dict(Category.objects.filter(code__in=services.ESCALATION_CATEGORIES).values_list("code", "name"))
-    return [(c, names.get(c, c)) for c in services.ESCALATION_CATEGORIES]
+    names = dict(Category.objects.filter(code__in=ESCALATION_CATEGORIES).values_list("code", "name"))
+    return [(c, names.get(c, c)) for c in ESCALATION_CATEGORIES]
 
 
 @login_required
