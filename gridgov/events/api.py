@@ -17,7 +17,6 @@ from gridgov.events import selectors, services
 from gridgov.events.choices import Channel, PhotoKind
 from gridgov.events.idempotency import run_idempotent
 from gridgov.events.models import Event, Photo
-from gridgov.events.workflow import ACTIONS, allowed_actions
 
 router = Router(tags=["events"])
 REPORTING_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER}
@@ -84,9 +83,9 @@ def event_out(event: Event, user) -> dict:
         "auto_dispatched": event.auto_dispatched, "manual_reason": event.manual_reason,
         "duplicate_of": event.duplicate_of.number if event.duplicate_of_id else None,
         "self_resolved": event.self_resolved, "supervised": event.supervised, "satisfaction": event.satisfaction,
+        "satisfaction_comment": event.satisfaction_comment, "rework_count": event.rework_count,
         "reporter_name": event.reporter_name, "reporter_phone": mask_phone(event.reporter_phone),
-        "allowed_actions": [{"action": a, "label": str(ACTIONS[a].label)}
-                            for a in allowed_actions(event.status, getattr(user, "role", None))],
+        "allowed_actions": services.event_allowed(event, user),
     }
 
 
@@ -168,13 +167,23 @@ def event_queues(request):
 def event_detail(request, event_id: int):
     event = selectors.access_event(request.user, event_id)
     body = _json(event_out(event, request.user))
-    body["departments"] = [{"id": a.department_id, "name": a.department.name, "lead": a.is_lead}
-                           for a in event.assignments.filter(active=True).select_related("department")]
+    body["departments"] = [_part_out(a) for a in selectors.event_parts(event)]
     body["timeline"] = [{"action": t.action, "from": t.from_status, "to": t.to_status, "actor": t.actor_name,
                          "at": t.at.isoformat(), "reason": t.reason, "data": t.data}
                         for t in event.transitions.all()]
     body["photos"] = [_photo_out(p) for p in event.photos.all()]
     return body
+
+
+def _part_out(a) -> dict:
+    """One department's part of the case: lead or assisting, signed for, reported on, what it said."""
+    def when(value):
+        return value.isoformat() if value else None
+
+    return {"id": a.department_id, "name": a.department.name, "lead": a.is_lead,
+            "signed_at": when(a.signed_at), "signed_by": a.signed_by.display_name if a.signed_by_id else None,
+            "reported_at": when(a.reported_at),
+            "reported_by": a.reported_by.display_name if a.reported_by_id else None, "report": a.report}
 
 
 @router.post("/events/{int:event_id}/actions/{action}", summary="Move a case (409 if someone moved it first)")

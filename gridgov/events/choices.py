@@ -42,6 +42,7 @@ class Status(models.TextChoices):
     HANDLED = "handled", _("handled, awaiting verification")
     CLOSED = "closed", _("closed")
     RATED = "rated", _("rated")
+    UNSATISFIED = "unsatisfied", _("rated unsatisfied, awaiting a decision")
     ARCHIVED = "archived", _("archived")
     CANCELLED = "cancelled", _("cancelled")
 

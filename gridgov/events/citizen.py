@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from gridgov.common.errors import ValidationFailed
 from gridgov.common.images import process_image
 from gridgov.common.ratelimit import rate_hit
-from gridgov.events.choices import Channel
-from gridgov.events.models import Category, Event
+from gridgov.events.choices import Channel, PhotoKind
+from gridgov.events.models import Category, Event, Photo
 from gridgov.events.services import Report, event_report, event_transition, photo_store
 
 # Classes citizens do not file themselves (key persons are sensitive; grid staff report them).
@@ -100,6 +100,14 @@ def citizen_case(token: str) -> Event | None:
     if not token or len(token) > 64:
         return None
     return Event.objects.select_related("category", "grid").filter(citizen_token=token).first()
+
+
+def citizen_result_photo(token: str, photo_id: int) -> Photo | None:
+    """A photo of the result (taken after handling) of the case behind this link; None for any other photo."""
+    event = citizen_case(token)
+    if event is None or event.closed_at is None:
+        return None
+    return Photo.objects.filter(pk=photo_id, event=event, kind=PhotoKind.AFTER).first()
 
 
 def citizen_rate(*, token: str, satisfaction: str, comment: str = "") -> Event:

@@ -29,8 +29,8 @@ Intake — the cases *reported* in the period (``start <= reported_at < end``):
 Handling — the cases *handled* in the period (``start <= handled_at < end``):
 
 * 处置数 ``handled``: dispatched cases whose department reported the result (feedback) in the period and which are
-  handled now (awaiting verification, closed, rated or archived). ``handled_at`` is the latest feedback: a case sent
-  back for rework counts again only once handled again. Cases solved on the spot are not included.
+  handled now (awaiting verification, closed, rated — unsatisfied too — or archived). ``handled_at`` is the latest
+  feedback: a case sent back for rework counts again only once handled again. Cases solved on the spot are not included.
   按期处置数 ``handled_on_time``: of these, handled no later than the deadline (extensions included).
   按期处置率 ``on_time_handling_rate`` = 按期处置数 / 处置数.
 * 平均处置时长 ``avg_handling_hours``: the mean over 处置数 of the *working hours* from ``dispatched_at`` to
@@ -51,8 +51,10 @@ Deadlines — every dispatched case has a deadline; cancelled cases are left out
 
 Steps in the period — counted by the time of the step (``start <= at < end``):
 
-* 返工数 ``rework``: times a case was sent back for rework after a failed verification.
-* 评价数 ``rated``, 满意数 ``satisfied``: satisfaction recorded (rate); satisfied = 满意 or 基本满意.
+* 返工数 ``rework``: times a case was sent back for rework after a failed verification, or reopened for rework
+  after an unsatisfied rating (reopen).
+* 评价数 ``rated``, 满意数 ``satisfied``: satisfaction recorded (rate); satisfied = 满意 or 基本满意, as that rating
+  said (a case reopened after 不满意 and rated again counts each rating once).
   满意率 ``satisfaction_rate`` = 满意数 / 评价数.
 
 A rate whose denominator is 0 is ``None`` (null in JSON, an empty cell in Excel), never an error. Rates are
@@ -89,7 +91,8 @@ from gridgov.regions.models import Region
 GROUPS = ("region", "department", "worker")
 ACCEPTING_ACTIONS = ("accept", "auto_dispatch", "self_resolve")
 REGISTERING_ACTIONS = ("register", "auto_dispatch")
-HANDLED_STATES = (Status.HANDLED, Status.CLOSED, Status.RATED, Status.ARCHIVED)
+REWORK_ACTIONS = ("rework", "reopen")  # sent back after a failed verification, or reopened after 不满意
+HANDLED_STATES = (Status.HANDLED, Status.CLOSED, Status.RATED, Status.UNSATISFIED, Status.ARCHIVED)
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASIC)
 EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2099, 12, 31)
@@ -298,11 +301,11 @@ def _grouped_counts(events, grouping: Grouping, p: Period) -> dict:
     for row in rows:
         per_key[row.pop("group_key")] = row
     steps = (Transition.objects.filter(event__in=events.values("pk"), at__gte=p.start, at__lt=p.end,
-                                       action__in=("rework", "rate"))
+                                       action__in=(*REWORK_ACTIONS, "rate"))
              .order_by().values(group_key=grouping.key("event__"))
-             .annotate(rework=Count("pk", filter=Q(action="rework")),
+             .annotate(rework=Count("pk", filter=Q(action__in=REWORK_ACTIONS)),
                        rated=Count("pk", filter=Q(action="rate")),
-                       satisfied=Count("pk", filter=Q(action="rate", event__satisfaction__in=SATISFIED))))
+                       satisfied=Count("pk", filter=Q(action="rate", data__satisfaction__in=SATISFIED))))
     for row in steps:
         per_key.setdefault(row.pop("group_key"), {}).update(row)
     hours: dict = {}

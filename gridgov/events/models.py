@@ -174,7 +174,11 @@ class Event(TimeStampedModel):
 
 
 class Assignment(models.Model):
-    """A department the case is dispatched to; one is the lead (牵头), others co-handle (网格吹哨、部门报到)."""
+    """A department the case is dispatched to; one is the lead (牵头), others co-handle (网格吹哨、部门报到).
+
+    Each department's own part is recorded here: when and by whom it signed for the case and reported on it, and
+    what it said. The lead's sign and result are the case's (moves ``sign``, ``feedback``); an assisting department
+    signs for and reports on its part only (``sign_part``, ``report_part``) and never moves the case."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="assignments")
     department = models.ForeignKey("accounts.Department", verbose_name=_("department"), on_delete=models.PROTECT,
@@ -182,6 +186,13 @@ class Assignment(models.Model):
     is_lead = models.BooleanField(_("lead department"), default=False)
     assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
     active = models.BooleanField(_("active"), default=True)
+    signed_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("signed for by"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    reported_at = models.DateTimeField(_("result reported at"), null=True, blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("result reported by"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    report = models.TextField(_("its report"), blank=True)
 
     class Meta:
         verbose_name = _("assignment")

@@ -1,17 +1,18 @@
 """Reads of cases: queues for the workbench and inbox, one case with its timeline. Overdue and "about to expire"
 are derived from the stored deadline and warning time in the query, never from timers."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.common.errors import NotFound
-from gridgov.events.choices import RUNNING, Status
-from gridgov.events.models import Category, Event
+from gridgov.common.roles import Role
+from gridgov.events.choices import RUNNING, PhotoKind, Status
+from gridgov.events.models import Assignment, Category, Event
 
 QUEUES = {
-    "mine": lambda now: Q(pk__in=[]),  # replaced per user in event_list (cases I reported)
+    "mine": lambda now: Q(pk__in=[]),  # replaced per user in _queue (cases I reported)
     "to_sign": lambda now: Q(status=Status.DISPATCHED),
     "handling": lambda now: Q(status=Status.HANDLING),
     "to_accept": lambda now: Q(status=Status.REPORTED),
@@ -22,20 +23,37 @@ QUEUES = {
     "supervised": lambda now: Q(status__in=RUNNING, supervised=True),
     "to_verify": lambda now: Q(status=Status.HANDLED),
     "to_rate": lambda now: Q(status=Status.CLOSED),
+    "unsatisfied": lambda now: Q(status=Status.UNSATISFIED),
     "open": lambda now: ~Q(status__in=[Status.REJECTED, Status.CLOSED, Status.RATED, Status.ARCHIVED,
                                       Status.CANCELLED]),
 }
 
 
+def _queue(name: str, user, now) -> Q:
+    """A queue's condition for this user. A department's 待签收 and 处置中 follow its own part: an assisting
+    department signs for and reports on its part while the lead holds the case (``Assignment``)."""
+    if name == "mine":
+        return Q(reporter=user)
+    if getattr(user, "role", None) == Role.DEPT_HANDLER and name in ("to_sign", "handling"):
+        mine = Assignment.objects.filter(event=OuterRef("pk"), department_id=user.department_id, active=True)
+        if name == "to_sign":
+            return Q(status__in=RUNNING) & Q(Exists(mine.filter(signed_at__isnull=True)))
+        return Q(status=Status.HANDLING) & Q(Exists(mine.filter(signed_at__isnull=False).filter(
+            Q(is_lead=True) | Q(reported_at__isnull=True))))
+    return QUEUES[name](now)
+
+
 def event_list(*, user, queue: str | None = None, status: str | None = None, category: str | None = None,
                q: str | None = None) -> QuerySet:
     qs = Event.objects.restrict(user).select_related("category", "grid", "lead_department")
+    if getattr(user, "role", None) == Role.DEPT_HANDLER:
+        qs = qs.prefetch_related("assignments")  # which moves are the department's (workflow.may_act), no N+1
     if queue:
         if queue not in QUEUES:
             from gridgov.common.errors import ValidationFailed
 
             raise ValidationFailed(_("Unknown queue %(queue)s.") % {"queue": queue}, field="queue")
-        qs = qs.filter(Q(reporter=user) if queue == "mine" else QUEUES[queue](timezone.now()))
+        qs = qs.filter(_queue(queue, user, timezone.now()))
     if status:
         qs = qs.filter(status=status)
     if category:
@@ -47,8 +65,10 @@ def event_list(*, user, queue: str | None = None, status: str | None = None, cat
 
 # The queues each role works from, in tab order (the workbench, the department inbox, the worker's list).
 ROLE_QUEUES = {
-    "dispatcher": ["to_accept", "to_dispatch", "returned", "expiring", "overdue", "supervised", "to_rate", "open"],
-    "community_staff": ["to_accept", "to_dispatch", "returned", "expiring", "overdue", "to_verify", "open"],
+    "dispatcher": ["to_accept", "to_dispatch", "returned", "expiring", "overdue", "supervised", "to_rate",
+                   "unsatisfied", "open"],
+    "community_staff": ["to_accept", "to_dispatch", "returned", "expiring", "overdue", "to_verify", "unsatisfied",
+                        "open"],
     "dept_handler": ["to_sign", "handling", "expiring", "overdue", "supervised"],
     "grid_worker": ["to_verify", "mine", "open"],
     "grid_leader": ["to_verify", "mine", "open"],
@@ -60,7 +80,7 @@ QUEUE_LABELS = {
     "overdue": gettext_lazy("Overdue"), "supervised": gettext_lazy("Under supervision"),
     "to_rate": gettext_lazy("To rate"), "open": gettext_lazy("All open"), "to_sign": gettext_lazy("To sign for"),
     "handling": gettext_lazy("Being handled"), "to_verify": gettext_lazy("To verify"),
-    "mine": gettext_lazy("Reported by me"),
+    "mine": gettext_lazy("Reported by me"), "unsatisfied": gettext_lazy("Unsatisfied"),
 }
 
 
@@ -70,7 +90,7 @@ def queue_counts(*, user) -> dict[str, int]:
 
     now = timezone.now()
     names = ROLE_QUEUES.get(getattr(user, "role", ""), [])
-    conditions = {name: (Q(reporter=user) if name == "mine" else QUEUES[name](now)) for name in names}
+    conditions = {name: _queue(name, user, now) for name in names}
     if not conditions:
         return {}
     return Event.objects.restrict(user).aggregate(**{name: Count("pk", filter=cond)
@@ -78,11 +98,30 @@ def queue_counts(*, user) -> dict[str, int]:
 
 
 def access_event(user, event_id: int) -> Event:
+    """One case the user may see, with its departments' parts (``event_parts``) read in the same go."""
+    parts = Prefetch("assignments", queryset=Assignment.objects.select_related("department", "signed_by",
+                                                                               "reported_by").order_by("-is_lead", "id"))
     event = (Event.objects.restrict(user).select_related("category", "grid", "lead_department", "duplicate_of")
-             .filter(pk=event_id).first())
+             .prefetch_related(parts).filter(pk=event_id).first())
     if event is None:
         raise NotFound(_("No such case, or it is outside your area."))
     return event
+
+
+def event_parts(event: Event) -> list[Assignment]:
+    """The departments holding the case now, lead first: each one's part (signed for, reported on, what it said)."""
+    return sorted((a for a in event.assignments.all() if a.active), key=lambda a: (not a.is_lead, a.pk))
+
+
+def event_result(event: Event) -> dict | None:
+    """What was done, once verified (for the citizen before they rate): the lead department's report, the result
+    photos and when it was verified. None while the case is not closed."""
+    if event.closed_at is None:
+        return None
+    feedback = event.transitions.filter(action="feedback").order_by("-at", "-id").first()
+    photos = list(event.photos.filter(kind=PhotoKind.AFTER).order_by("uploaded_at", "id"))
+    return {"report": feedback.reason if feedback else "", "reported_at": feedback.at if feedback else None,
+            "photos": photos, "verified_at": event.closed_at}
 
 
 def is_overdue(event: Event, now=None) -> bool:

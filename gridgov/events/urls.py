@@ -11,5 +11,6 @@ urlpatterns = [
     path("regions/<int:region_id>/notice/", views.grid_notice, name="notice"),
     path("q/thanks/", views.citizen_thanks, name="citizen-thanks"),
     path("q/track/<str:token>/", views.citizen_track, name="citizen-track"),
+    path("q/track/<str:token>/photos/<int:photo_id>/<str:variant>/", views.citizen_photo, name="citizen-photo"),
     path("q/<str:code>/", views.citizen_form, name="citizen-form"),
 ]

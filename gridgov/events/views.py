@@ -8,10 +8,9 @@ from django.shortcuts import render
 from gridgov.accounts.models import Department
 from gridgov.common.errors import NotFound
 from gridgov.common.photos import photo_response
-from gridgov.events import selectors
+from gridgov.events import selectors, services
 from gridgov.events.api import REPORTING_ROLES
 from gridgov.events.choices import Satisfaction
-from gridgov.events.workflow import ACTIONS, allowed_actions
 
 
 def _page(request, template, context, status=200):
@@ -44,13 +43,13 @@ def case_detail(request, event_id: int):
         event = selectors.access_event(request.user, event_id)
     except NotFound:
         return _page(request, "web/not_found.html", {}, status=404)
-    actions = [(a, ACTIONS[a].label) for a in allowed_actions(event.status, request.user.role)]
+    actions = [(a["action"], a["label"]) for a in services.event_allowed(event, request.user)]
     departments = []
     if any(a == "dispatch" for a, _label in actions):
         departments = Department.objects.filter(is_active=True).order_by("region__code", "code")
     context = {
         "event": event, "actions": actions, "departments": departments,
-        "assignments": event.assignments.filter(active=True).select_related("department"),
+        "assignments": selectors.event_parts(event),
         "timeline": event.transitions.all(), "photos": event.photos.all(),
         "overdue": selectors.is_overdue(event), "expiring": selectors.is_expiring(event),
         "satisfactions": Satisfaction.choices,
@@ -144,7 +143,8 @@ def citizen_track(request, token: str):
     event = citizen.citizen_case(token)
     if event is None:
         return _public(request, "events/citizen_gone.html", {}, status=404)
-    context = {"event": event, "satisfactions": Satisfaction.choices, "can_rate": event.status == "closed"}
+    context = {"event": event, "satisfactions": Satisfaction.choices, "can_rate": event.status == "closed",
+               "result": selectors.event_result(event), "token": token}
     if request.method == "POST" and context["can_rate"]:
         try:
             event = citizen.citizen_rate(token=token, satisfaction=request.POST.get("satisfaction", ""),
@@ -153,6 +153,18 @@ def citizen_track(request, token: str):
         except DomainError as exc:
             context["error"] = exc
     return _public(request, "events/citizen_track.html", context)
+
+
+def citizen_photo(request, token: str, photo_id: int, variant: str):
+    """A result photo of the citizen's own case, through its private link (no login; other photos stay inside)."""
+    from django.http import Http404
+
+    from gridgov.events import citizen
+
+    photo = citizen.citizen_result_photo(token, photo_id)
+    if photo is None:
+        raise Http404
+    return photo_response(photo.thumbnail if variant == "thumb" else photo.file, cache="private, no-store")
 
 
 @login_required

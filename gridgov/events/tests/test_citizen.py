@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from gridgov.events.models import Event
 from gridgov.events.tests.conftest import jpeg
@@ -115,3 +116,39 @@ def test_too_many_or_too_large_photos_are_refused_before_reading(grid_a, setting
     big = SimpleUploadedFile("big.jpg", b"\xff\xd8" + b"0" * (api.MAX_PHOTO_BYTES + 1), "image/jpeg")
     response = _post(client, grid_a, photos=big)
     assert response.status_code == 422 and "10" in response.content.decode()
+
+
+def test_citizen_sees_what_was_done_before_rating(grid_a, as_user, upload):
+    """Above the rating form: the department's report, its result photos and when it was verified — photos served
+    through the private link only, and only those of the result."""
+    from gridgov.accounts.models import User
+    from gridgov.events.services import event_transition
+
+    client = Client()
+    location = _post(client, grid_a, photos=SimpleUploadedFile("p.jpg", jpeg(), "image/jpeg"))["Location"]
+    event = Event.objects.latest("id")
+    handler = User.objects.filter(department=event.lead_department, role="dept_handler").first()
+    desk = as_user(handler.username)
+    event_transition(actor=handler, event_id=event.pk, action="sign", version=None)
+    after = upload(desk, (40, 160, 60))
+    moved = desk.post(f"/api/v1/events/{event.pk}/actions/feedback",
+                      {"reason": "垃圾桶已清空并消毒", "photos": [after]}, content_type="application/json")
+    assert moved.status_code == 200, moved.content
+    handled = client.get(location).content.decode()
+    assert 'id="result"' not in handled and "垃圾桶已清空并消毒" not in handled  # not verified yet
+    event_transition(actor=User.objects.get(username="worker_a"), event_id=event.pk, action="verify", version=None)
+    event.refresh_from_db()
+    page = client.get(location).content.decode()
+    assert "部门处置情况" in page and "垃圾桶已清空并消毒" in page
+    assert timezone.localtime(event.closed_at).strftime("%Y-%m-%d %H:%M") in page.split('id="verified-at"')[1]
+    assert page.index('id="result"') < page.index('id="rate-form"')  # what was done, then the rating
+    token = event.citizen_token
+    thumb = client.get(f"/q/track/{token}/photos/{after}/thumb/")
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+    assert f"/q/track/{token}/photos/{after}/thumb/" in page
+    report_photo = event.photos.get(kind="report")
+    assert client.get(f"/q/track/{token}/photos/{report_photo.pk}/full/").status_code == 404  # not a result photo
+    assert client.get(f"/q/track/not-the-token/photos/{after}/full/").status_code == 404
+    other = _post(Client(REMOTE_ADDR="10.7.7.7"), grid_a, description="另一个案件")["Location"]
+    other_token = other.rstrip("/").split("/")[-1]
+    assert client.get(f"/q/track/{other_token}/photos/{after}/full/").status_code == 404  # another case's link
