@@ -50,11 +50,22 @@ def case_detail(request, event_id: int):
     context = {
         "event": event, "actions": actions, "departments": departments,
         "assignments": selectors.event_parts(event),
-        "timeline": event.transitions.all(), "photos": event.photos.all(),
+        "timeline": _timeline(event), "photos": event.photos.all(),
         "overdue": selectors.is_overdue(event), "expiring": selectors.is_expiring(event),
         "satisfactions": Satisfaction.choices,
     }
     return _page(request, "events/detail.html", context)
+
+
+def _timeline(event) -> list:
+    """The transitions, each with the move's label where the status stayed (a part reported, supervision …)."""
+    from gridgov.events.workflow import ACTIONS
+
+    rows = list(event.transitions.all())
+    for t in rows:
+        same = t.from_status == t.to_status and t.action in ACTIONS
+        t.move_label = ACTIONS[t.action].label if same else ""
+    return rows
 
 
 @login_required
