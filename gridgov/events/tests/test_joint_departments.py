@@ -126,3 +126,25 @@ def test_a_department_that_no_longer_holds_the_case_is_refused(as_user, joint, g
     assert response.status_code == 403 and response.json()["code"] == "forbidden"
     assert assisting.get(f"/api/v1/events/{event.pk}").json()["allowed_actions"] == []
     assert _state(event) == before
+
+
+def test_a_departments_list_reads_its_parts_in_one_go(as_user, joint, grid_a, upload):
+    """allowed_actions asks may_act for every case of the page: the assignments come prefetched, so the number of
+    statements does not grow with the number of cases."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, worker = as_user(joint["assisting"].username), joint["worker"]
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            items = client.get("/api/v1/events?queue=to_sign").json()["items"]
+        assert all(a["action"] in ("sign_part", "report_part") for e in items for a in e["allowed_actions"])
+        return len(items), len(ctx.captured_queries)
+
+    count()  # warm-up: the first request of a session does more than the list
+    few, statements = count()
+    for i in range(3):
+        report(worker, lon=grid_a.centroid_lon + 0.002 * (i + 1), lat=grid_a.centroid_lat, photos=[upload(worker)])
+    more, statements_more = count()
+    assert more == few + 3 and statements_more == statements
