@@ -10,7 +10,8 @@ table of moves. Its app describes it once, as a ``Workflow``, and every status c
         "auto_dispatch": Move(frozenset({S.REPORTED}), S.DISPATCHED, frozenset({SYSTEM}), _("dispatch ...")),
     }
     FLOW = Workflow(model=Dispute, prefix="dispute", moves=ACTIONS, effects={"settle": _effect_settle},
-                    visible=restrict_disputes, record=_record, initial=S.REGISTERED, messages=Messages(...))
+                    visible=lambda qs, actor: qs.restrict(actor), record=_record, initial=S.REGISTERED,
+                    messages=Messages(...))
 
     # gridgov/<app>/services.py — a named service hands over
     def dispute_settle(*, actor, dispute_id, version, agreement):
@@ -19,9 +20,9 @@ table of moves. Its app describes it once, as a ``Workflow``, and every status c
 ``move()`` does, in one transaction and in this order (each refusal changes nothing and says why):
 
 1. locks the row (``select_for_update``; a no-op on SQLite, whose writers are serialised anyway);
-2. 404 ``NotFound`` unless the row exists *and* ``visible(queryset, actor)`` keeps it — the caller's scope rule
-   (today ``Event.objects.restrict(actor)`` or ``restrict_disputes``; ``Model.objects.restrict(user, action)``
-   from ``common/scoping.py`` later — only the hook changes);
+2. 404 ``NotFound`` unless the row exists *and* ``visible(queryset, actor)`` keeps it — the model's scope rule
+   (cases and disputes: ``qs.restrict(actor)`` from ``common/scoping.py``, the rows the actor may see; who may
+   *act* is the table's ``roles`` and ``may_act`` below);
 3. 422 ``ValidationFailed(field="action")`` for an unknown action or one only the system takes (``SYSTEM`` roles:
    steps made automatically at intake), listing the moves allowed now in ``details``;
 4. 409 ``Conflict`` when the caller's ``version`` is not the row's (someone moved it first), with the current
@@ -48,6 +49,12 @@ move or not possible from the status reached is a programming error (``ValueErro
 
 ``transitions(flow)`` derives the state machine (which status may follow which) from the table, for docs and tests.
 Keep the table the single source of truth: pages, the API's ``allowed_actions`` and error messages all read it.
+
+A new stateful model (assessment reviews, tasks) needs: a ``status`` field with ``TextChoices``, a ``version``
+field (``PositiveIntegerField(default=1)``), a transition model (who, when, from, to, why) and a scoped manager; a
+``<app>/workflow.py`` with the table, the effects, ``record``/``build`` and a ``Workflow``; services that call
+``move()`` (never ``obj.status = …``); pages and API answers that show ``allowed()``; and tests of a 409 on a stale
+version and of an illegal move (see gridgov/events/tests/test_workflow_engine.py).
 """
 
 from collections.abc import Callable, Iterable
