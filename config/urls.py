@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from gridgov.api import api
+from gridgov.api import api, not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/", not_found),  # the JSON 404 of the API, not the HTML page
     path("i18n/", include("django.conf.urls.i18n")),
     path("open311/v2/", include("gridgov.open311.urls")),
     path("", include("gridgov.accounts.urls")),

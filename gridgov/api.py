@@ -1,6 +1,10 @@
-"""The HTTP API under /api/v1/: one NinjaAPI, routers from each app, errors in one clear shape."""
+"""The HTTP API under /api/v1/: one NinjaAPI, routers from each app, errors in one clear shape.
+
+Every refused request answers with ``gridgov.common.api_errors.ErrorOut`` ({code, message, field?, details?}); every
+operation declares it for its usual 4xx answers with ``gridgov.common.api_errors.responses``."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
@@ -54,7 +58,24 @@ def _throttled(request, exc: Throttled):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    return api.create_response(request, {"code": "error", "message": str(exc)}, status=exc.status_code)
+    if exc.status_code == 403 and str(exc) == "CSRF check Failed":  # django-ninja's session auth
+        body = {"code": "csrf_failed", "message": _("The CSRF check failed: reload the page and try again.")}
+    elif exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):  # malformed JSON
+        body = {"code": "invalid", "message": _("The body is not valid JSON."), "field": "body"}
+        return api.create_response(request, body, status=422)
+    else:
+        body = {"code": _HTTP_CODES.get(exc.status_code, "error"), "message": str(exc)}
+    return api.create_response(request, body, status=exc.status_code)
+
+
+_HTTP_CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+def not_found(request):
+    """Any other path under /api/v1/ (an unknown address, or an id that cannot be one, such as -1): the same
+    JSON body as every other refusal, not the HTML page."""
+    return JsonResponse({"code": "not_found", "message": _("No such address in the API: see /api/v1/docs.")},
+                        status=404)
 
 
 from gridgov.accounts import selectors as accounts_selectors  # noqa: E402

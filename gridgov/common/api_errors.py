@@ -1,6 +1,69 @@
-"""Turn pydantic/ninja validation errors into {field, message} pairs in the user's language."""
+"""The API's errors in one shape: the schema every refused request answers with (``ErrorOut``), the helper that
+declares an operation's success and usual 4xx answers in one call (``responses``), and the translation of
+pydantic/ninja validation errors into {field, message} pairs in the user's language."""
+
+from typing import Any
 
 from django.utils.translation import gettext as _
+from ninja import Schema
+from pydantic import Field
+
+
+class ErrorOut(Schema):
+    """The body of every 4xx answer of /api/v1/: what ``DomainError.as_dict()`` and the API's handlers return."""
+
+    code: str = Field(..., description="Why, for programs: invalid, not_found, forbidden, conflict, unauthenticated, "
+                                       "rate_limited, illegal_move, duplicate, …")
+    message: str = Field(..., description="Why, for people, in the user's language")
+    field: str | None = Field(None, description="The input at fault (e.g. lon, photos.0, parties.1.name)")
+    details: list[dict[str, Any]] | None = Field(
+        None, description="More: each bad field ({field, message}), the moves allowed now ({action, label}), the "
+                          "current state ({status, version}) …")
+
+
+# What each usual error answer means; the schema is ErrorOut for all of them.
+ERROR_MEANINGS = {
+    401: "Not logged in (or the signature is missing or wrong)",
+    403: "Your role, your area or the CSRF check does not allow this",
+    404: "No such record, or it is outside your area",
+    409: "Someone changed it first, or it already exists elsewhere",
+    422: "Invalid input: the body names the field and the reason",
+    429: "Too many requests: wait for Retry-After seconds",
+}
+
+
+def responses(ok, *, session: bool = True, not_found: bool = False, invalid: bool = True, conflict: bool = False,
+              throttled: bool = False, unauthenticated: bool | None = None) -> dict:
+    """``response=`` for an operation: its success answer(s) and the usual errors, all with ``ErrorOut``.
+
+    ``ok`` is the success schema (answered with 200) or a dict ``{status: schema}`` (e.g. ``{201: Out, 200: Out}``).
+    ``session``: a logged-in account is needed (401 without one, 403 for a role or area that may not);
+    ``not_found``: it takes an id or a code (404); ``invalid``: it takes input (422); ``conflict``: 409;
+    ``throttled``: 429; ``unauthenticated``: 401 without a session (e.g. a signed request)."""
+    answers = dict(ok) if isinstance(ok, dict) else {200: ok}
+    codes = []
+    if session or unauthenticated:
+        codes.append(401)
+    if session:
+        codes.append(403)
+    if not_found:
+        codes.append(404)
+    if conflict:
+        codes.append(409)
+    if invalid:
+        codes.append(422)
+    if throttled:
+        codes.append(429)
+    for code in codes:
+        answers.setdefault(code, ErrorOut)
+    return answers
+
+
+def file_answer(content_type: str, status: int = 200) -> dict:
+    """``openapi_extra=`` for an operation that answers with a file (declare ``{status: None}`` in ``responses``)."""
+    return {"responses": {status: {"description": "A file",
+                                   "content": {content_type: {"schema": {"type": "string", "format": "binary"}}}}}}
+
 
 _MESSAGES = {
     "missing": lambda e: _("This field is required."),
@@ -9,6 +72,7 @@ _MESSAGES = {
     "int_parsing": lambda e: _("Must be a whole number."),
     "int_type": lambda e: _("Must be a whole number."),
     "int_from_float": lambda e: _("Must be a whole number."),
+    "int_parsing_size": lambda e: _("Must be a whole number of a sensible size."),
     "string_type": lambda e: _("Must be text."),
     "bool_parsing": lambda e: _("Must be true or false."),
     "date_from_datetime_parsing": lambda e: _("Must be a date like 2026-01-31."),
@@ -25,6 +89,12 @@ _MESSAGES = {
     "too_short": lambda e: _("Too few items (at least %(n)s).") % {"n": e.get("ctx", {}).get("min_length")},
     "enum": lambda e: _("Must be one of: %(values)s.") % {"values": e.get("ctx", {}).get("expected", "")},
     "literal_error": lambda e: _("Must be one of: %(values)s.") % {"values": e.get("ctx", {}).get("expected", "")},
+    "value_error": lambda e: str(e.get("ctx", {}).get("error", "")) or _("Invalid value."),  # our validators' text
+    "datetime_parsing": lambda e: _("Must be a date and time like 2026-01-31T08:00:00+08:00."),
+    "datetime_from_date_parsing": lambda e: _("Must be a date and time like 2026-01-31T08:00:00+08:00."),
+    "datetime_type": lambda e: _("Must be a date and time like 2026-01-31T08:00:00+08:00."),
+    "date_type": lambda e: _("Must be a date like 2026-01-31."),
+    "finite_number": lambda e: _("Must be a number."),
 }
 
 _LOCATIONS = {"query", "body", "path", "form", "file", "header", "cookie", "payload"}
