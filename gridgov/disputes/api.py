@@ -1,13 +1,15 @@
 """Disputes API: register (idempotent by client_key), list with filters, one dispute with its timeline, mediation
 steps, the workflow moves (409 on a stale version), and the statistics of 排查 and 化解."""
 
-import datetime as dt
+from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
+from gridgov.common.api_errors import responses
+from gridgov.common.api_types import Date, DateTime, Id, Page, Version
 from gridgov.common.audit import client_ip
 from gridgov.common.errors import PermissionDenied, ValidationFailed
 from gridgov.common.masking import mask_phone
@@ -17,21 +19,23 @@ from gridgov.disputes.models import Dispute
 from gridgov.disputes.workflow import ACTIONS
 
 router = Router(tags=["disputes"])
+Short = Annotated[str, Field(max_length=32)]
+Search = Annotated[str, Field(max_length=100)]
 
 
 class PartySchema(Schema):
     role: PartyRole
     name: str = Field(..., min_length=1, max_length=64)
     phone: str = Field("", max_length=32)
-    person: int | None = Field(None, description="The registry person this party is, if known")
+    person: Id | None = Field(None, description="The registry person this party is, if known")
 
 
 class DisputeIn(Schema):
     kind: DisputeKind
     summary: str = Field(..., min_length=1, max_length=2000)
-    grid: int = Field(..., description="Id of the grid (or micro/special grid) where the dispute is")
+    grid: Id = Field(..., description="Id of the grid (or micro/special grid) where the dispute is")
     parties: list[PartySchema] = Field(..., min_length=1, max_length=20)
-    occurred_at: dt.datetime | None = None
+    occurred_at: DateTime | None = None
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
     client_key: str = Field("", max_length=64, description="Your id for this registration: re-sending it returns "
@@ -41,18 +45,18 @@ class DisputeIn(Schema):
 class StepIn(Schema):
     kind: StepKind = StepKind.TALK
     note: str = Field(..., min_length=1, max_length=2000)
-    at: dt.datetime | None = None
-    version: int | None = Field(None, description="The version you saw; a stale one gets 409")
+    at: DateTime | None = None
+    version: Version | None = None
 
 
 class ActionIn(Schema):
-    version: int | None = Field(None, description="The version you saw; a stale one gets 409")
+    version: Version | None = None
     reason: str = Field("", max_length=2000, description="fail: why; follow_up: what the follow-up found; "
                                                          "escalate: why the grid cannot settle it")
     agreement: str = Field("", max_length=2000, description="settle: the agreement reached")
     outcome: str = Field("", max_length=2000)
-    follow_up_due: dt.date | None = None
-    category: str = Field("0401", description="escalate: the event subclass of class 04 (0401/0402/0403)")
+    follow_up_due: Date | None = None
+    category: str = Field("0401", max_length=32, description="escalate: the event subclass of class 04 (0401/0402/0403)")
 
 
 def dispute_out(d: Dispute, user) -> dict:
@@ -88,7 +92,7 @@ def _detail(request, dispute_id: int) -> dict:
     return dispute_full(selectors.access_dispute(request.user, dispute_id), request.user)
 
 
-@router.post("/disputes", response={201: dict, 200: dict}, summary="Register a dispute (排查) with its parties")
+@router.post("/disputes", response=responses({201: dict, 200: dict}, not_found=True), summary="Register a dispute (排查) with its parties")
 def dispute_create(request, payload: DisputeIn):
     if request.user.role not in MEDIATORS:
         raise PermissionDenied(_("Your role does not register or mediate disputes."))
@@ -101,40 +105,43 @@ def dispute_create(request, payload: DisputeIn):
     return Status(201 if created else 200, _detail(request, dispute.pk))
 
 
-@router.get("/disputes", response=list[dict], summary="Disputes in your area (filters: status, kind, grid, q, "
-                                                      "since/until registration dates)")
-@paginate(PageNumberPagination, page_size=50)
-def dispute_list(request, status: str | None = None, kind: str | None = None, grid: int | None = None,
-                 q: str | None = None, since: dt.date | None = None, until: dt.date | None = None):
+@router.get("/disputes", response=responses(list[dict]),
+            summary="Disputes in your area (filters: status, kind, grid, q, since/until registration dates)")
+@paginate(Page, page_size=50)
+def dispute_list(request, status: Short | None = None, kind: Short | None = None, grid: Id | None = None,
+                 q: Search | None = None, since: Date | None = None, until: Date | None = None):
     if request.user.role not in READERS:
         raise PermissionDenied(_("Your role does not read disputes."))
     return [dispute_out(d, request.user) for d in selectors.dispute_list(
         user=request.user, status=status, kind=kind, grid=grid, q=q, since=since, until=until)]
 
 
-@router.get("/disputes/stats", summary="排查 (registered), 化解 (settled) and 化解率 per region and kind")
-def dispute_stats(request, level: str = "community", since: dt.date | None = None, until: dt.date | None = None):
+@router.get("/disputes/stats", response=responses(dict),
+            summary="排查 (registered), 化解 (settled) and 化解率 per region and kind")
+def dispute_stats(request, level: Short = "community", since: Date | None = None, until: Date | None = None):
     if request.user.role not in READERS:
         raise PermissionDenied(_("Your role does not read disputes."))
     first, today = selectors.month_period()
     return selectors.dispute_stats(user=request.user, level=level, since=since or first, until=until or today)
 
 
-@router.get("/disputes/{int:dispute_id}", summary="One dispute with its parties (phones masked), steps and moves")
-def dispute_detail(request, dispute_id: int):
+@router.get("/disputes/{int:dispute_id}", response=responses(dict, not_found=True),
+            summary="One dispute with its parties (phones masked), steps and moves")
+def dispute_detail(request, dispute_id: Id):
     return _detail(request, dispute_id)
 
 
-@router.post("/disputes/{int:dispute_id}/steps", summary="Record a mediation step")
-def dispute_step(request, dispute_id: int, payload: StepIn):
+@router.post("/disputes/{int:dispute_id}/steps", response=responses(dict, not_found=True, conflict=True),
+             summary="Record a mediation step")
+def dispute_step(request, dispute_id: Id, payload: StepIn):
     services.dispute_step_add(actor=request.user, dispute_id=dispute_id, kind=payload.kind, note=payload.note,
                               at=payload.at, version=payload.version, ip=client_ip(request))
     return _detail(request, dispute_id)
 
 
-@router.post("/disputes/{int:dispute_id}/actions/{action}",
+@router.post("/disputes/{int:dispute_id}/actions/{action}", response=responses(dict, not_found=True, conflict=True),
              summary="Settle, fail, follow up or escalate (409 if someone moved it first)")
-def dispute_action(request, dispute_id: int, action: str, payload: ActionIn):
+def dispute_action(request, dispute_id: Id, action: Short, payload: ActionIn):
     if action == "step" or action not in ACTIONS:
         raise ValidationFailed(_("Unknown action %(action)s.") % {"action": action}, field="action")
     kwargs = {"actor": request.user, "dispute_id": dispute_id, "version": payload.version, "ip": client_ip(request)}

@@ -1,14 +1,17 @@
 """Events API: photos, intake (idempotent), queues, one case, and one endpoint for every workflow move."""
 
 import datetime as dt
+from typing import Annotated
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
+from gridgov.common.api_errors import responses
+from gridgov.common.api_types import MAX_IDS, DateTime, Id, Page, Version
 from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.images import process_image
 from gridgov.common.masking import mask_phone
@@ -19,9 +22,12 @@ from gridgov.events.idempotency import run_idempotent
 from gridgov.events.models import Event, Photo
 
 router = Router(tags=["events"])
+Short = Annotated[str, Field(max_length=32)]
+Search = Annotated[str, Field(max_length=100)]
 REPORTING_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER}
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 DISPATCHER_CHANNELS = {Channel.DISPATCHER, Channel.POLICE_110, Channel.LEADER, Channel.HOTLINE}
+MAX_EXTENSION = 1000  # time units (working days or hours) in one extension
 
 
 class PhotoOut(Schema):
@@ -35,14 +41,14 @@ class PhotoOut(Schema):
 
 
 class EventIn(Schema):
-    category: str = Field(..., description="Subclass or item code, e.g. 0301")
+    category: str = Field(..., max_length=32, description="Subclass or item code, e.g. 0301")
     description: str = Field(..., min_length=1, max_length=2000)
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)
     address: str = Field("", max_length=200)
-    occurred_at: dt.datetime | None = None
-    photos: list[int] = Field(default_factory=list, max_length=9, description="Ids from POST /photos")
-    after_photos: list[int] = Field(default_factory=list, max_length=9,
+    occurred_at: DateTime | None = None
+    photos: list[Id] = Field(default_factory=list, max_length=9, description="Ids from POST /photos")
+    after_photos: list[Id] = Field(default_factory=list, max_length=9,
                                     description="For a case solved on the spot: photos after the fix")
     self_resolved: bool = False
     channel: Channel = Field(Channel.WORKER, description="Dispatchers: dispatcher, police_110, leader, hotline")
@@ -52,15 +58,15 @@ class EventIn(Schema):
 
 
 class ActionIn(Schema):
-    version: int | None = Field(None, description="The version you saw; a stale one gets 409")
+    version: Version | None = None
     reason: str = Field("", max_length=500)
-    lead_department: int | None = None
-    joint_departments: list[int] = Field(default_factory=list)
-    reject_reason: str | None = None
-    satisfaction: str | None = None
+    lead_department: Id | None = None
+    joint_departments: list[Id] = Field(default_factory=list, max_length=MAX_IDS)
+    reject_reason: str | None = Field(None, max_length=16)
+    satisfaction: str | None = Field(None, max_length=16)
     comment: str = Field("", max_length=500)
-    amount: float | None = Field(None, description="Extension in the category's time unit")
-    photos: list[int] = Field(default_factory=list, max_length=9)
+    amount: float | None = Field(None, le=MAX_EXTENSION, description="Extension in the category's time unit")
+    photos: list[Id] = Field(default_factory=list, max_length=9)
 
 
 def _photo_out(photo: Photo) -> dict:
@@ -104,7 +110,7 @@ def _check_photos(user, ids: list[int]) -> None:
         raise ValidationFailed(_("Unknown photos, or photos already used: upload them again."), field="photos")
 
 
-@router.post("/photos", response={201: PhotoOut}, summary="Upload a photo (then name it in a report or a move)")
+@router.post("/photos", response=responses({201: PhotoOut}), summary="Upload a photo (then name it in a report or a move)")
 def photo_upload(request, file: UploadedFile = File(...)):
     if request.user.role not in REPORTING_ROLES | {Role.DEPT_HANDLER}:
         raise PermissionDenied(_("Your role does not upload case photos."))
@@ -116,7 +122,7 @@ def photo_upload(request, file: UploadedFile = File(...)):
     return Status(201, _photo_out(photo))
 
 
-@router.post("/events", response={201: dict, 200: dict}, summary="Report a case (send an Idempotency-Key)")
+@router.post("/events", response=responses({201: dict, 200: dict}), summary="Report a case (send an Idempotency-Key)")
 def event_create(request, payload: EventIn):
     user = request.user
     if user.role not in REPORTING_ROLES:
@@ -150,21 +156,23 @@ def _json(data: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in data.items()}
 
 
-@router.get("/events", response=list[dict], summary="Cases visible to you, by queue")
-@paginate(PageNumberPagination, page_size=50)
-def event_list(request, queue: str | None = None, status: str | None = None, category: str | None = None,
-               q: str | None = None):
+@router.get("/events", response=responses(list[dict]), summary="Cases visible to you, by queue")
+@paginate(Page, page_size=50)
+def event_list(request, queue: Short | None = None, status: Short | None = None, category: Short | None = None,
+               q: Search | None = None):
     return [_json(event_out(e, request.user))
             for e in selectors.event_list(user=request.user, queue=queue, status=status, category=category, q=q)]
 
 
-@router.get("/events/queues", summary="How many cases wait in each queue")
+@router.get("/events/queues", response=responses(dict[str, int], invalid=False),
+            summary="How many cases wait in each queue")
 def event_queues(request):
     return selectors.queue_counts(user=request.user)
 
 
-@router.get("/events/{int:event_id}", summary="One case with its timeline and photos")
-def event_detail(request, event_id: int):
+@router.get("/events/{int:event_id}", response=responses(dict, not_found=True),
+            summary="One case with its timeline and photos")
+def event_detail(request, event_id: Id):
     event = selectors.access_event(request.user, event_id)
     body = _json(event_out(event, request.user))
     body["departments"] = [_part_out(a) for a in selectors.event_parts(event)]
@@ -186,8 +194,9 @@ def _part_out(a) -> dict:
             "reported_by": a.reported_by.display_name if a.reported_by_id else None, "report": a.report}
 
 
-@router.post("/events/{int:event_id}/actions/{action}", summary="Move a case (409 if someone moved it first)")
-def event_action(request, event_id: int, action: str, payload: ActionIn):
+@router.post("/events/{int:event_id}/actions/{action}", response=responses(dict, not_found=True, conflict=True),
+             summary="Move a case (409 if someone moved it first)")
+def event_action(request, event_id: Id, action: Short, payload: ActionIn):
     data = payload.model_dump(exclude={"version", "reason", "photos"}, exclude_none=True)
     _check_photos(request.user, payload.photos)
     data["photo_count"] = len(payload.photos)
@@ -200,7 +209,8 @@ def event_action(request, event_id: int, action: str, payload: ActionIn):
     return _json(event_out(selectors.access_event(request.user, event.pk), request.user))
 
 
-@router.get("/categories", summary="The event taxonomy (classes, subclasses, items)")
+@router.get("/categories", response=responses(list[dict], invalid=False),
+            summary="The event taxonomy (classes, subclasses, items)")
 def category_list(request):
     return [{"code": c.code, "name": c.name, "level": c.level, "parent": c.parent.code if c.parent_id else None,
              "kind": c.kind, "case_type": c.case_type, "time_limit": float(c.time_limit), "time_unit": c.time_unit,

@@ -25,6 +25,8 @@ from ninja import Router, Schema, Status
 from ninja.security import APIKeyHeader
 from pydantic import Field
 
+from gridgov.common.api_errors import responses
+from gridgov.common.api_types import DateTime
 from gridgov.common.audit import audit_record, client_ip
 from gridgov.common.errors import Conflict, DomainError, ValidationFailed
 from gridgov.common.models import AuditLog
@@ -101,7 +103,7 @@ class HotlineOrderIn(Schema):
     address: str = Field("", max_length=200)
     citizen_name: str = Field("", max_length=64)
     citizen_phone: str = Field("", max_length=32)
-    occurred_at: dt.datetime | None = None
+    occurred_at: DateTime | None = None
 
 
 class HotlineOrderOut(Schema):
@@ -160,7 +162,9 @@ def _order_out(event: Event) -> dict:
             "deadline": event.deadline}
 
 
-@router.post("/hotline/orders", auth=HotlineSignature(), response={201: HotlineOrderOut, 200: HotlineOrderOut},
+@router.post("/hotline/orders", auth=HotlineSignature(),
+             response=responses({201: HotlineOrderOut, 200: HotlineOrderOut}, session=False, unauthenticated=True,
+                                conflict=True, throttled=True),
              throttle=ClientRateThrottle("hotline"),  # per client a minute: 429 + Retry-After, nothing written
              summary="12345: push a work order (HMAC-signed; the same order_no returns the existing case)")
 def hotline_order(request, payload: HotlineOrderIn):

@@ -2,18 +2,23 @@
 
 import datetime as dt
 import io
+from typing import Annotated
 from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
+from pydantic import Field
 
+from gridgov.common.api_errors import file_answer, responses
 from gridgov.events.indicators import indicator_report
 
 router = Router(tags=["indicators"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_ROW = 3  # row 1: title, row 2: notes, row 3: column headers
+Group = Annotated[str, Field(max_length=16, description="region, department or worker")]
+Code = Annotated[str, Field(max_length=32, description="A region's code")]
 
 
 def _report(request, group, region, date_from, date_to) -> dict:
@@ -21,8 +26,9 @@ def _report(request, group, region, date_from, date_to) -> dict:
                             date_to=date_to)
 
 
-@router.get("/indicators", summary="Standard indicators per region, department or reporter, with a total")
-def indicators(request, group: str = "region", region: str | None = None, date_from: dt.date | None = None,
+@router.get("/indicators", response=responses(dict, not_found=True),
+            summary="Standard indicators per region, department or reporter, with a total")
+def indicators(request, group: Group = "region", region: Code | None = None, date_from: dt.date | None = None,
                date_to: dt.date | None = None):
     """``group``: region (children of ``region``, or of your area), department (lead department) or worker
     (reporting account). Dates are local (Asia/Shanghai), both inclusive; the current month by default.
@@ -30,8 +36,9 @@ def indicators(request, group: str = "region", region: str | None = None, date_f
     return _report(request, group, region, date_from, date_to)
 
 
-@router.get("/indicators.xlsx", summary="The same indicators as an Excel workbook")
-def indicators_xlsx(request, group: str = "region", region: str | None = None, date_from: dt.date | None = None,
+@router.get("/indicators.xlsx", response=responses({200: None}, not_found=True), openapi_extra=file_answer(XLSX),
+            summary="The same indicators as an Excel workbook")
+def indicators_xlsx(request, group: Group = "region", region: Code | None = None, date_from: dt.date | None = None,
                     date_to: dt.date | None = None):
     report = _report(request, group, region, date_from, date_to)
     response = HttpResponse(workbook_bytes(report), content_type=XLSX)

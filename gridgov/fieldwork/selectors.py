@@ -34,7 +34,7 @@ def parse_month(value: str | None, *, field_name: str = "month") -> tuple[int, i
         today = timezone.localdate()
         return today.year, today.month
     m = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
+    if not m or not 1 <= int(m.group(2)) <= 12 or not 1900 <= int(m.group(1)) <= 2099:  # far years overflow
         raise ValidationFailed(_("Must be a month like 2026-05."), field=field_name)
     return int(m.group(1)), int(m.group(2))
 
@@ -46,9 +46,12 @@ def month_days(year: int, month: int) -> tuple[dt.date, dt.date]:
 
 def parse_day(value: str | None, *, field_name: str = "day") -> dt.date:
     try:
-        return dt.date.fromisoformat(value or "")
+        day = dt.date.fromisoformat(value or "")
     except ValueError:
-        raise ValidationFailed(_("Must be a date like 2026-01-31."), field=field_name) from None
+        day = None
+    if day is None or not 1900 <= day.year <= 2099:  # far years overflow time-zone arithmetic
+        raise ValidationFailed(_("Must be a date like 2026-01-31."), field=field_name)
+    return day
 
 
 # -- workers and their days ---------------------------------------------------------------------------------------------

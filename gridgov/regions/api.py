@@ -1,6 +1,7 @@
 """Territory API: regions, history, locate, layers, validation, GeoJSON import/export."""
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
@@ -8,9 +9,11 @@ from django.views.decorators.gzip import gzip_page
 from ninja import File, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
+from gridgov.common.api_errors import ErrorOut, responses
+from gridgov.common.api_types import MAX_COUNT, Count, Date, Id, Page
 from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.masking import mask_phone
 from gridgov.common.scoping import may, territory
@@ -33,6 +36,11 @@ def _nobody(region) -> dict:
 region_responsible = _nobody
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_BULK_POINTS = 10_000
+MAX_PARTS = 50  # grids split into or merged from, at once
+MAX_MEMBERS = 5_000  # base grids in one merged layer grid
+Code = Annotated[str, Field(max_length=32, description="A region's or a layer's code")]
+Text = Annotated[str, Field(max_length=100)]
+BBox = Annotated[str, Field(max_length=200, description="west,south,east,north in degrees")]
 
 
 def _require_editor(request):
@@ -132,15 +140,9 @@ class LocateOut(Schema):
     layer_grids: list[LayerGridRef]
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-
-
 class BulkLocateIn(Schema):
-    points: list[list[float]] = Field(..., min_length=1, max_length=MAX_BULK_POINTS,
-                                      description="[[lon, lat], …], at most 10,000")
+    points: list[Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
+        ..., min_length=1, max_length=MAX_BULK_POINTS, description="[[lon, lat], …], at most 10,000")
 
 
 class BulkLocateOut(Schema):
@@ -151,47 +153,48 @@ class SpecIn(Schema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=100)
     geometry: dict | None = None
-    households: int = Field(0, ge=0)
-    population: int = Field(0, ge=0)
-    villager_groups: str = ""
+    households: Count = 0
+    population: Count = 0
+    villager_groups: str = Field("", max_length=200)
 
 
 class RegionCreateIn(SpecIn):
     level: Level
-    parent: str | None = Field(None, description="Parent region code")
-    area_type: str = "urban"
-    special_kind: str = ""
+    parent: str | None = Field(None, max_length=32, description="Parent region code")
+    area_type: str = Field("urban", max_length=8)
+    special_kind: str = Field("", max_length=16)
     status: RegionStatus = RegionStatus.ACTIVE
-    effective_date: dt.date | None = None
-    reason: str = ""
+    effective_date: Date | None = None
+    reason: str = Field("", max_length=500)
 
 
 class RegionChangeIn(Schema):
-    effective_date: dt.date
+    effective_date: Date
     reason: str = Field("", max_length=500)
     geometry: dict | None = None
     name: str | None = Field(None, max_length=100)
-    households: int | None = Field(None, ge=0)
-    population: int | None = Field(None, ge=0)
-    villager_groups: str | None = None
+    households: int | None = Field(None, ge=0, le=MAX_COUNT)
+    population: int | None = Field(None, ge=0, le=MAX_COUNT)
+    villager_groups: str | None = Field(None, max_length=200)
 
 
 class SplitIn(Schema):
-    effective_date: dt.date
+    effective_date: Date
     reason: str = Field("", max_length=500)
-    parts: list[SpecIn] = Field(..., min_length=2)
+    parts: list[SpecIn] = Field(..., min_length=2, max_length=MAX_PARTS)
 
 
 class MergeIn(Schema):
-    regions: list[str] = Field(..., min_length=2, description="Codes of the sibling grids to merge")
+    regions: list[Annotated[str, Field(max_length=32)]] = Field(..., min_length=2, max_length=MAX_PARTS,
+                                                                 description="Codes of the sibling grids to merge")
     into: SpecIn
-    effective_date: dt.date
+    effective_date: Date
     reason: str = Field("", max_length=500)
 
 
 class StatusIn(Schema):
     status: RegionStatus
-    effective_date: dt.date
+    effective_date: Date
     reason: str = Field("", max_length=500)
 
 
@@ -205,18 +208,19 @@ class LayerOut(Schema):
 
 
 class LayerIn(Schema):
-    code: str = Field(..., pattern=r"^[a-z0-9_-]{1,32}$")
+    code: str = Field(..., max_length=32, pattern=r"^[a-z0-9_-]{1,32}$")
     name: str = Field(..., min_length=1, max_length=64)
-    kind: str = "thematic"
-    color: str = "#3366cc"
-    description: str = ""
+    kind: str = Field("thematic", max_length=16)
+    color: str = Field("#3366cc", max_length=16)
+    description: str = Field("", max_length=300)
 
 
 class LayerGridIn(Schema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=100)
     geometry: dict | None = None
-    members: list[str] | None = Field(None, description="Codes of whole base grids (merged layers)")
+    members: list[Annotated[str, Field(max_length=32)]] | None = Field(
+        None, max_length=MAX_MEMBERS, description="Codes of whole base grids (merged layers)")
 
 
 class LayerGridOut(Schema):
@@ -275,7 +279,7 @@ def _read_upload(file: UploadedFile | None, request) -> bytes:
 
 
 # --- locate --------------------------------------------------------------------------------------------------------
-@router.get("/grids/locate", response={200: LocateOut, 404: ErrorOut}, summary="Which grid is this point in")
+@router.get("/grids/locate", response=responses(LocateOut, not_found=True), summary="Which grid is this point in")
 def locate(request, lon: float = Query(..., ge=-180, le=180), lat: float = Query(..., ge=-90, le=90)):
     _require_territory(request)
     found = selectors.grid_locate(lon=lon, lat=lat)
@@ -289,7 +293,7 @@ def locate(request, lon: float = Query(..., ge=-180, le=180), lat: float = Query
     }
 
 
-@router.post("/grids/locate", response=BulkLocateOut, summary="Locate many points at once")
+@router.post("/grids/locate", response=responses(BulkLocateOut), summary="Locate many points at once")
 def locate_many(request, payload: BulkLocateIn):
     _require_territory(request)
     for i, point in enumerate(payload.points):
@@ -300,8 +304,9 @@ def locate_many(request, payload: BulkLocateIn):
     return {"grids": [codes.get(int(rid)) for rid in ids]}
 
 
-@router.get("/grids/validation", summary="Grid validation report (overlaps, gaps, crossings, size)")
-def validation(request, root: str | None = None):
+@router.get("/grids/validation", response=responses(dict, not_found=True),
+            summary="Grid validation report (overlaps, gaps, crossings, size)")
+def validation(request, root: Code | None = None):
     qs = Region.objects.restrict(request.user)
     if root:
         region = qs.filter(code=root).first()
@@ -312,18 +317,18 @@ def validation(request, root: str | None = None):
 
 
 # --- regions -------------------------------------------------------------------------------------------------------
-@router.get("/regions", response=list[RegionOut], summary="Regions visible to you")
-@paginate(PageNumberPagination, page_size=100)
-def region_list(request, level: Level | None = None, parent: int | None = None, q: str | None = None,
+@router.get("/regions", response=responses(list[RegionOut]), summary="Regions visible to you")
+@paginate(Page, page_size=100)
+def region_list(request, level: Level | None = None, parent: Id | None = None, q: Text | None = None,
                 include_retired: bool = False):
     return selectors.region_list(user=request.user, level=level, parent_id=parent, q=q,
                                  include_retired=include_retired)
 
 
-@router.get("/regions/geojson", summary="Regions as a GeoJSON FeatureCollection (for maps)")
+@router.get("/regions/geojson", response=responses(dict), summary="Regions as a GeoJSON FeatureCollection (for maps)")
 @decorate_view(gzip_page)
-def region_geojson(request, level: Level | None = None, parent: int | None = None, bbox: str | None = None,
-                   as_of: dt.date | None = None, q: str | None = None):
+def region_geojson(request, level: Level | None = None, parent: Id | None = None, bbox: BBox | None = None,
+                   as_of: Date | None = None, q: Text | None = None):
     features = []
     if as_of:
         versions = selectors.region_versions_as_of(user=request.user, on=as_of, level=level)
@@ -344,9 +349,10 @@ def region_geojson(request, level: Level | None = None, parent: int | None = Non
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
-@router.get("/regions/export", summary="Export regions as re-importable GeoJSON")
+@router.get("/regions/export", response=responses(dict, not_found=True),
+            summary="Export regions as re-importable GeoJSON")
 @decorate_view(gzip_page)
-def region_export(request, level: Level | None = None, root: str | None = None):
+def region_export(request, level: Level | None = None, root: Code | None = None):
     qs = Region.objects.restrict(request.user).current()
     if root:
         region = qs.filter(code=root).first()
@@ -360,8 +366,9 @@ def region_export(request, level: Level | None = None, root: str | None = None):
     return response
 
 
-@router.post("/regions/import", response={200: ImportOut, 422: ImportOut}, summary="Import regions from GeoJSON")
-def region_import(request, file: UploadedFile = File(None), effective_date: dt.date | None = None,
+@router.post("/regions/import", response=responses({200: ImportOut, 422: ImportOut | ErrorOut}),
+             summary="Import regions from GeoJSON (422: every bad feature, nothing loaded)")
+def region_import(request, file: UploadedFile = File(None), effective_date: Date | None = None,
                   dry_run: bool = False):
     _require_editor(request)
     result = io.territory_import(actor=request.user, raw=_read_upload(file, request), effective_date=effective_date,
@@ -369,7 +376,8 @@ def region_import(request, file: UploadedFile = File(None), effective_date: dt.d
     return Status(422 if result.errors else 200, result.as_dict())
 
 
-@router.post("/regions", response={201: RegionOut}, summary="Create a region")
+@router.post("/regions", response=responses({201: RegionOut}, not_found=True, conflict=True),
+             summary="Create a region")
 def region_create(request, payload: RegionCreateIn):
     _require_editor(request)
     spec = RegionSpec(code=payload.code, name=payload.name, level=payload.level, parent_code=payload.parent,
@@ -381,8 +389,9 @@ def region_create(request, payload: RegionCreateIn):
     return Status(201, region)
 
 
-@router.get("/regions/{int:region_id}", response=RegionDetailOut, summary="One region with the people responsible")
-def region_detail(request, region_id: int):
+@router.get("/regions/{int:region_id}", response=responses(RegionDetailOut, not_found=True),
+            summary="One region with the people responsible")
+def region_detail(request, region_id: Id):
     region = selectors.access_region(request.user, region_id)
     responsible = region_responsible(region)
     data = RegionOut.from_orm(region).model_dump()
@@ -399,15 +408,17 @@ def region_detail(request, region_id: int):
     return data
 
 
-@router.get("/regions/{int:region_id}/geometry", summary="One region's boundary as GeoJSON")
-def region_geometry(request, region_id: int):
+@router.get("/regions/{int:region_id}/geometry", response=responses(dict, not_found=True),
+            summary="One region's boundary as GeoJSON")
+def region_geometry(request, region_id: Id):
     region = selectors.access_region(request.user, region_id)
     return {"type": "Feature", "id": region.pk, "geometry": region.geometry,
             "properties": {"code": region.code, "name": region.name, "level": region.level}}
 
 
-@router.get("/regions/{int:region_id}/history", response=list[VersionOut], summary="The region's history")
-def region_history(request, region_id: int):
+@router.get("/regions/{int:region_id}/history", response=responses(list[VersionOut], not_found=True),
+            summary="The region's history")
+def region_history(request, region_id: Id):
     region = selectors.access_region(request.user, region_id)
     out = []
     for v in selectors.region_history(region):
@@ -426,15 +437,17 @@ def region_history(request, region_id: int):
     return out
 
 
-@router.patch("/regions/{int:region_id}", response=RegionOut, summary="Change a boundary or attributes from a date")
-def region_change(request, region_id: int, payload: RegionChangeIn):
+@router.patch("/regions/{int:region_id}", response=responses(RegionOut, not_found=True, conflict=True),
+              summary="Change a boundary or attributes from a date")
+def region_change(request, region_id: Id, payload: RegionChangeIn):
     _require_editor(request)
     region = selectors.access_region(request.user, region_id)
     return services.region_update(actor=request.user, region=region, **payload.dict())
 
 
-@router.post("/regions/{int:region_id}/split", response={201: list[RegionOut]}, summary="Split a grid")
-def region_split(request, region_id: int, payload: SplitIn):
+@router.post("/regions/{int:region_id}/split", response=responses({201: list[RegionOut]}, not_found=True,
+                                                                    conflict=True), summary="Split a grid")
+def region_split(request, region_id: Id, payload: SplitIn):
     _require_editor(request)
     region = selectors.access_region(request.user, region_id)
     parts = [RegionSpec(code=p.code, name=p.name, level=region.level, geometry=p.geometry,
@@ -445,7 +458,7 @@ def region_split(request, region_id: int, payload: SplitIn):
     return Status(201, created)
 
 
-@router.post("/regions/merge", response={201: RegionOut}, summary="Merge sibling grids")
+@router.post("/regions/merge", response=responses({201: RegionOut}, conflict=True), summary="Merge sibling grids")
 def region_merge(request, payload: MergeIn):
     _require_editor(request)
     regions = list(Region.objects.filter(code__in=payload.regions).restrict(request.user, "change"))
@@ -460,8 +473,9 @@ def region_merge(request, payload: MergeIn):
     return Status(201, merged)
 
 
-@router.post("/regions/{int:region_id}/status", response=RegionOut, summary="Reserve, activate or retire")
-def region_status(request, region_id: int, payload: StatusIn):
+@router.post("/regions/{int:region_id}/status", response=responses(RegionOut, not_found=True, conflict=True),
+             summary="Reserve, activate or retire")
+def region_status(request, region_id: Id, payload: StatusIn):
     _require_editor(request)
     region = selectors.access_region(request.user, region_id)
     return services.region_set_status(actor=request.user, region=region, status=payload.status,
@@ -469,14 +483,14 @@ def region_status(request, region_id: int, payload: StatusIn):
 
 
 # --- layers --------------------------------------------------------------------------------------------------------
-@router.get("/layers", response=list[LayerOut], summary="Grid layers")
+@router.get("/layers", response=responses(list[LayerOut], invalid=False), summary="Grid layers")
 def layer_list(request):
     from django.db.models import Count
 
     return selectors.layer_list().annotate(grid_count=Count("grids")).order_by("sort_order", "code")
 
 
-@router.post("/layers", response={201: LayerOut}, summary="Add a grid layer")
+@router.post("/layers", response=responses({201: LayerOut}, conflict=True), summary="Add a grid layer")
 def layer_create(request, payload: LayerIn):
     _require_editor(request)
     layer = services.layer_create(actor=request.user, **payload.dict())
@@ -484,15 +498,17 @@ def layer_create(request, payload: LayerIn):
     return Status(201, layer)
 
 
-@router.get("/layers/{code}/grids", response=list[LayerGridOut], summary="Grids of a layer visible to you")
-@paginate(PageNumberPagination, page_size=100)
-def layer_grid_list(request, code: str):
+@router.get("/layers/{code}/grids", response=responses(list[LayerGridOut], not_found=True),
+            summary="Grids of a layer visible to you")
+@paginate(Page, page_size=100)
+def layer_grid_list(request, code: Code):
     return selectors.layer_grids(user=request.user, layer=selectors.access_layer(code))
 
 
-@router.get("/layers/{code}/geojson", summary="A layer's grids as GeoJSON (the base layer: its grids)")
+@router.get("/layers/{code}/geojson", response=responses(dict, not_found=True),
+            summary="A layer's grids as GeoJSON (the base layer: its grids)")
 @decorate_view(gzip_page)
-def layer_geojson(request, code: str, bbox: str | None = None):
+def layer_geojson(request, code: Code, bbox: BBox | None = None):
     layer = selectors.access_layer(code)
     if layer.kind == "base":
         return region_geojson(request, level=Level.GRID, bbox=bbox)
@@ -500,8 +516,9 @@ def layer_geojson(request, code: str, bbox: str | None = None):
     return JsonResponse(io.layer_export(layer=layer, grids=qs))
 
 
-@router.post("/layers/{code}/grids", response={201: LayerGridOut}, summary="Add a grid to a layer")
-def layer_grid_create(request, code: str, payload: LayerGridIn):
+@router.post("/layers/{code}/grids", response=responses({201: LayerGridOut}, not_found=True, conflict=True),
+             summary="Add a grid to a layer")
+def layer_grid_create(request, code: Code, payload: LayerGridIn):
     _require_editor(request)
     layer = selectors.access_layer(code)
     grid = services.layer_grid_create(actor=request.user, layer=layer, code=payload.code, name=payload.name,
@@ -509,8 +526,9 @@ def layer_grid_create(request, code: str, payload: LayerGridIn):
     return Status(201, grid)
 
 
-@router.delete("/layers/{code}/grids/{grid_code}", response={204: None}, summary="Remove a grid from a layer")
-def layer_grid_delete(request, code: str, grid_code: str):
+@router.delete("/layers/{code}/grids/{grid_code}", response=responses({204: None}, not_found=True),
+               summary="Remove a grid from a layer")
+def layer_grid_delete(request, code: Code, grid_code: Code):
     _require_editor(request)
     layer = selectors.access_layer(code)
     grid = layer.grids.filter(code=grid_code).first()
@@ -520,8 +538,9 @@ def layer_grid_delete(request, code: str, grid_code: str):
     return Status(204, None)
 
 
-@router.post("/layers/{code}/import", response={200: ImportOut, 422: ImportOut}, summary="Import layer grids")
-def layer_import(request, code: str, file: UploadedFile = File(None), dry_run: bool = False):
+@router.post("/layers/{code}/import", response=responses({200: ImportOut, 422: ImportOut | ErrorOut}, not_found=True),
+             summary="Import layer grids (422: every bad feature, nothing loaded)")
+def layer_import(request, code: Code, file: UploadedFile = File(None), dry_run: bool = False):
     _require_editor(request)
     layer = selectors.access_layer(code)
     result = io.layer_import(actor=request.user, layer=layer, raw=_read_upload(file, request), dry_run=dry_run)

@@ -6,21 +6,27 @@ record that already exists (same document, address, household number or credit c
 and ``created: false``; a new one answers 201.
 """
 
-import datetime as dt
+from typing import Annotated
 
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from ninja import Router, Schema, Status
 from ninja.decorators import decorate_view
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
+from gridgov.common.api_errors import responses
+from gridgov.common.api_types import MAX_COUNT, Date, Id, Page
 from gridgov.common.audit import client_ip
 from gridgov.common.errors import PermissionDenied
 from gridgov.registry import policy, selectors, services
 from gridgov.registry.models import House, Household, Organisation, Unit
 
 router = Router(tags=["registry"])
+MAX_TAGS = 50
+MAX_AREA = 10_000_000  # m², a generous upper bound for one house or room
+Text = Annotated[str, Field(max_length=64)]
+Code = Annotated[str, Field(max_length=32)]
 
 
 def _reader(request):
@@ -30,19 +36,19 @@ def _reader(request):
 
 class Place(Schema):
     grid_code: str | None = Field(None, max_length=32, description="The grid, by code")
-    grid_id: int | None = None
+    grid_id: Id | None = None
     lon: float | None = Field(None, ge=-180, le=180, description="Or the position: the grid is found from it")
     lat: float | None = Field(None, ge=-90, le=90)
 
 
 class PersonIn(Place):
     name: str | None = Field(None, max_length=64)
-    id_type: str | None = Field(None, description="resident_id (default), passport, hmt_permit, foreign_pr, other")
+    id_type: str | None = Field(None, max_length=16, description="resident_id (default), passport, hmt_permit, foreign_pr, other")
     id_number: str | None = Field(None, max_length=40, description="Checked with GB 11643 for resident_id")
     phone: str | None = Field(None, max_length=32)
-    residence: str | None = Field(None, description="registered, floating, overseas")
-    gender: str | None = Field(None, description="Only for documents other than resident_id (read from the number)")
-    birth_date: dt.date | None = None
+    residence: str | None = Field(None, max_length=16, description="registered, floating, overseas")
+    gender: str | None = Field(None, max_length=8, description="Only for documents other than resident_id (read from the number)")
+    birth_date: Date | None = None
     ethnicity: str | None = Field(None, max_length=16)
     nationality: str | None = Field(None, max_length=32)
     relation: str | None = Field(None, max_length=16)
@@ -50,7 +56,8 @@ class PersonIn(Place):
     current_address: str | None = Field(None, max_length=200)
     workplace: str | None = Field(None, max_length=100)
     household_number: str | None = Field(None, max_length=32)
-    tags: list[str] | None = Field(None, description="Tag codes or names")
+    tags: list[Annotated[str, Field(max_length=50)]] | None = Field(None, max_length=MAX_TAGS,
+                                                                    description="Tag codes or names")
     is_active: bool | None = Field(None, description="Update only: false records a move out")
 
 
@@ -58,9 +65,9 @@ class HouseIn(Place):
     address: str | None = Field(None, max_length=200)
     building: str | None = Field(None, max_length=100)
     room: str | None = Field(None, max_length=50)
-    use: str | None = None
-    rental: str | None = None
-    area_m2: float | None = Field(None, ge=0)
+    use: str | None = Field(None, max_length=16)
+    rental: str | None = Field(None, max_length=16)
+    area_m2: float | None = Field(None, ge=0, le=MAX_AREA)
     owner_name: str | None = Field(None, max_length=64)
     owner_phone: str | None = Field(None, max_length=32)
     is_active: bool | None = None
@@ -68,7 +75,7 @@ class HouseIn(Place):
 
 class HouseholdIn(Place):
     number: str | None = Field(None, max_length=32)
-    residence: str | None = None
+    residence: str | None = Field(None, max_length=16)
     head_name: str | None = Field(None, max_length=64)
     house_address: str | None = Field(None, max_length=200, description="The house, by address (+ room)")
     house_room: str | None = Field(None, max_length=50)
@@ -78,11 +85,11 @@ class HouseholdIn(Place):
 class UnitIn(Place):
     name: str | None = Field(None, max_length=100)
     credit_code: str | None = Field(None, max_length=18)
-    kind: str | None = None
+    kind: str | None = Field(None, max_length=16)
     address: str | None = Field(None, max_length=200)
     legal_person: str | None = Field(None, max_length=64)
     contact_phone: str | None = Field(None, max_length=32)
-    employees: int | None = Field(None, ge=0)
+    employees: int | None = Field(None, ge=0, le=MAX_COUNT)
     is_key_site: bool | None = None
     is_active: bool | None = None
 
@@ -90,22 +97,22 @@ class UnitIn(Place):
 class OrganisationIn(Place):
     name: str | None = Field(None, max_length=100)
     credit_code: str | None = Field(None, max_length=18)
-    kind: str | None = None
+    kind: str | None = Field(None, max_length=16)
     address: str | None = Field(None, max_length=200)
     contact_name: str | None = Field(None, max_length=64)
     contact_phone: str | None = Field(None, max_length=32)
-    members: int | None = Field(None, ge=0)
+    members: int | None = Field(None, ge=0, le=MAX_COUNT)
     is_active: bool | None = None
 
 
 class RevealIn(Schema):
-    field: str = Field(..., description="id_number or phone")
+    field: str = Field(..., max_length=16, description="id_number or phone")
     reason: str = Field(..., max_length=200, description="Why you need the clear value (audited)")
 
 
 class TagIn(Schema):
     tag: str = Field(..., max_length=50, description="Tag code or name")
-    since: dt.date | None = None
+    since: Date | None = None
     note: str = Field("", max_length=200)
 
 
@@ -116,10 +123,10 @@ def _saved(saved: services.Saved, out) -> Status:
 
 
 # --- people ----------------------------------------------------------------------------------------------------------
-@router.get("/registry/people", response=list[dict], summary="People in your area (masked)")
+@router.get("/registry/people", response=responses(list[dict]), summary="People in your area (masked)")
 @decorate_view(never_cache)
-@paginate(PageNumberPagination, page_size=50)
-def person_list(request, q: str = "", grid: str = "", tag: str = "", residence: str = "",
+@paginate(Page, page_size=50)
+def person_list(request, q: Text = "", grid: Code = "", tag: Code = "", residence: Code = "",
                 include_inactive: bool = False):
     _reader(request)
     selectors.refuse_secret_query_in_url(q)
@@ -136,17 +143,17 @@ class SearchIn(Schema):
     include_inactive: bool = False
 
 
-@router.post("/registry/people/search", response=list[dict],
+@router.post("/registry/people/search", response=responses(list[dict]),
              summary="People search in the body (keeps an ID number or phone out of URLs and access logs)")
 @decorate_view(never_cache)
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Page, page_size=50)
 def person_search(request, payload: SearchIn):
     _reader(request)
     people = selectors.person_list(user=request.user, **payload.model_dump())
     return [selectors.person_out(p, request.user) for p in people]
 
 
-@router.post("/registry/people", response={201: dict, 200: dict},
+@router.post("/registry/people", response=responses({201: dict, 200: dict}, not_found=True, conflict=True),
              summary="Record a person (an existing document number updates that person: 200)")
 @decorate_view(never_cache)
 def person_create(request, payload: PersonIn):
@@ -157,46 +164,49 @@ def person_create(request, payload: PersonIn):
                   lambda p: selectors.person_out(p, request.user, detail=True))
 
 
-@router.get("/registry/people/{int:person_id}", summary="One person (masked)")
+@router.get("/registry/people/{int:person_id}", response=responses(dict, not_found=True), summary="One person (masked)")
 @decorate_view(never_cache)
-def person_detail(request, person_id: int):
+def person_detail(request, person_id: Id):
     _reader(request)
     return selectors.person_out(selectors.access_person(request.user, person_id), request.user, detail=True)
 
 
-@router.patch("/registry/people/{int:person_id}", summary="Change a person")
+@router.patch("/registry/people/{int:person_id}", response=responses(dict, not_found=True, conflict=True),
+              summary="Change a person")
 @decorate_view(never_cache)
-def person_update(request, person_id: int, payload: PersonIn):
+def person_update(request, person_id: Id, payload: PersonIn):
     services.person_update(actor=request.user, person_id=person_id, data=payload.model_dump(exclude_unset=True),
                            ip=client_ip(request))
     return selectors.person_out(selectors.access_person(request.user, person_id), request.user, detail=True)
 
 
-@router.post("/registry/people/{int:person_id}/reveal",
+@router.post("/registry/people/{int:person_id}/reveal", response=responses(dict, not_found=True),
              summary="The clear identity number or phone (permission and reason required; audited)")
 @decorate_view(never_cache)
-def person_reveal(request, person_id: int, payload: RevealIn):
+def person_reveal(request, person_id: Id, payload: RevealIn):
     value = services.person_reveal(actor=request.user, person_id=person_id, field=payload.field,
                                    reason=payload.reason, ip=client_ip(request))
     return {"id": person_id, "field": payload.field, "value": value}
 
 
-@router.post("/registry/people/{int:person_id}/tags", response={201: dict}, summary="Tag a person")
+@router.post("/registry/people/{int:person_id}/tags", response=responses({201: dict}, not_found=True),
+             summary="Tag a person")
 @decorate_view(never_cache)
-def person_tag_add(request, person_id: int, payload: TagIn):
+def person_tag_add(request, person_id: Id, payload: TagIn):
     services.person_tag_add(actor=request.user, person_id=person_id, tag_code=payload.tag, since=payload.since,
                             note=payload.note, ip=client_ip(request))
     return Status(201, selectors.person_out(selectors.access_person(request.user, person_id), request.user))
 
 
-@router.delete("/registry/people/{int:person_id}/tags/{tag}", summary="Remove a tag from a person")
+@router.delete("/registry/people/{int:person_id}/tags/{tag}", response=responses(dict, not_found=True),
+               summary="Remove a tag from a person")
 @decorate_view(never_cache)
-def person_tag_remove(request, person_id: int, tag: str):
+def person_tag_remove(request, person_id: Id, tag: Annotated[str, Field(max_length=50)]):
     services.person_tag_remove(actor=request.user, person_id=person_id, tag_code=tag, ip=client_ip(request))
     return selectors.person_out(selectors.access_person(request.user, person_id), request.user)
 
 
-@router.get("/registry/tags", summary="The tags you may see, with their visit frequencies")
+@router.get("/registry/tags", response=responses(list[dict], invalid=False), summary="The tags you may see, with their visit frequencies")
 @decorate_view(never_cache)
 def tag_list(request):
     _reader(request)
@@ -205,15 +215,15 @@ def tag_list(request):
 
 
 # --- houses, households, units, organisations -------------------------------------------------------------------
-@router.get("/registry/houses", response=list[dict], summary="Houses in your area")
+@router.get("/registry/houses", response=responses(list[dict]), summary="Houses in your area")
 @decorate_view(never_cache)
-@paginate(PageNumberPagination, page_size=50)
-def house_list(request, q: str = "", grid: str = "", rental: str = ""):
+@paginate(Page, page_size=50)
+def house_list(request, q: Text = "", grid: Code = "", rental: Code = ""):
     _reader(request)
     return [selectors.house_out(h) for h in selectors.house_list(user=request.user, q=q, grid=grid, rental=rental)]
 
 
-@router.post("/registry/houses", response={201: dict, 200: dict},
+@router.post("/registry/houses", response=responses({201: dict, 200: dict}, not_found=True, conflict=True),
              summary="Record a house (the same address and room updates it: 200)")
 @decorate_view(never_cache)
 def house_create(request, payload: HouseIn):
@@ -221,39 +231,42 @@ def house_create(request, payload: HouseIn):
                                         ip=client_ip(request)), selectors.house_out)
 
 
-@router.get("/registry/houses/{int:house_id}", summary="One house")
+@router.get("/registry/houses/{int:house_id}", response=responses(dict, not_found=True), summary="One house")
 @decorate_view(never_cache)
-def house_detail(request, house_id: int):
+def house_detail(request, house_id: Id):
     _reader(request)
     return selectors.house_out(selectors.access(House, request.user, house_id))
 
 
-@router.patch("/registry/houses/{int:house_id}", summary="Change a house")
+@router.patch("/registry/houses/{int:house_id}", response=responses(dict, not_found=True, conflict=True),
+              summary="Change a house")
 @decorate_view(never_cache)
-def house_update(request, house_id: int, payload: HouseIn):
+def house_update(request, house_id: Id, payload: HouseIn):
     return selectors.house_out(services.house_update(actor=request.user, house_id=house_id,
                                                      data=payload.model_dump(exclude_unset=True),
                                                      ip=client_ip(request)))
 
 
-@router.get("/registry/households", response=list[dict], summary="Households in your area")
+@router.get("/registry/households", response=responses(list[dict]), summary="Households in your area")
 @decorate_view(never_cache)
-@paginate(PageNumberPagination, page_size=50)
-def household_list(request, q: str = "", grid: str = ""):
+@paginate(Page, page_size=50)
+def household_list(request, q: Text = "", grid: Code = ""):
     _reader(request)
     return [selectors.household_out(h) for h in selectors.household_list(user=request.user, q=q, grid=grid)]
 
 
-@router.post("/registry/households", response={201: dict, 200: dict}, summary="Record a household")
+@router.post("/registry/households", response=responses({201: dict, 200: dict}, not_found=True, conflict=True),
+             summary="Record a household")
 @decorate_view(never_cache)
 def household_create(request, payload: HouseholdIn):
     return _saved(services.household_create(actor=request.user, data=payload.model_dump(exclude_none=True),
                                             ip=client_ip(request)), selectors.household_out)
 
 
-@router.get("/registry/households/{int:household_id}", summary="One household with its members (masked)")
+@router.get("/registry/households/{int:household_id}", response=responses(dict, not_found=True),
+            summary="One household with its members (masked)")
 @decorate_view(never_cache)
-def household_detail(request, household_id: int):
+def household_detail(request, household_id: Id):
     _reader(request)
     household = selectors.access(Household, request.user, household_id)
     body = selectors.household_out(household)
@@ -262,79 +275,86 @@ def household_detail(request, household_id: int):
     return body
 
 
-@router.patch("/registry/households/{int:household_id}", summary="Change a household")
+@router.patch("/registry/households/{int:household_id}",
+              response=responses(dict, not_found=True, conflict=True), summary="Change a household")
 @decorate_view(never_cache)
-def household_update(request, household_id: int, payload: HouseholdIn):
+def household_update(request, household_id: Id, payload: HouseholdIn):
     return selectors.household_out(services.household_update(actor=request.user, household_id=household_id,
                                                              data=payload.model_dump(exclude_unset=True),
                                                              ip=client_ip(request)))
 
 
-@router.get("/registry/units", response=list[dict], summary="Units and enterprises in your area")
+@router.get("/registry/units", response=responses(list[dict]), summary="Units and enterprises in your area")
 @decorate_view(never_cache)
-@paginate(PageNumberPagination, page_size=50)
-def unit_list(request, q: str = "", grid: str = "", kind: str = ""):
+@paginate(Page, page_size=50)
+def unit_list(request, q: Text = "", grid: Code = "", kind: Code = ""):
     _reader(request)
     return [selectors.unit_out(u) for u in selectors.unit_list(user=request.user, q=q, grid=grid, kind=kind)]
 
 
-@router.post("/registry/units", response={201: dict, 200: dict}, summary="Record a unit or enterprise")
+@router.post("/registry/units", response=responses({201: dict, 200: dict}, not_found=True, conflict=True),
+             summary="Record a unit or enterprise")
 @decorate_view(never_cache)
 def unit_create(request, payload: UnitIn):
     return _saved(services.unit_create(actor=request.user, data=payload.model_dump(exclude_none=True),
                                        ip=client_ip(request)), selectors.unit_out)
 
 
-@router.get("/registry/units/{int:unit_id}", summary="One unit or enterprise")
+@router.get("/registry/units/{int:unit_id}", response=responses(dict, not_found=True), summary="One unit or enterprise")
 @decorate_view(never_cache)
-def unit_detail(request, unit_id: int):
+def unit_detail(request, unit_id: Id):
     _reader(request)
     return selectors.unit_out(selectors.access(Unit, request.user, unit_id))
 
 
-@router.patch("/registry/units/{int:unit_id}", summary="Change a unit or enterprise")
+@router.patch("/registry/units/{int:unit_id}", response=responses(dict, not_found=True, conflict=True),
+              summary="Change a unit or enterprise")
 @decorate_view(never_cache)
-def unit_update(request, unit_id: int, payload: UnitIn):
+def unit_update(request, unit_id: Id, payload: UnitIn):
     return selectors.unit_out(services.unit_update(actor=request.user, unit_id=unit_id,
                                                    data=payload.model_dump(exclude_unset=True),
                                                    ip=client_ip(request)))
 
 
-@router.get("/registry/organisations", response=list[dict], summary="Social organisations in your area")
+@router.get("/registry/organisations", response=responses(list[dict]), summary="Social organisations in your area")
 @decorate_view(never_cache)
-@paginate(PageNumberPagination, page_size=50)
-def organisation_list(request, q: str = "", grid: str = "", kind: str = ""):
+@paginate(Page, page_size=50)
+def organisation_list(request, q: Text = "", grid: Code = "", kind: Code = ""):
     _reader(request)
     return [selectors.organisation_out(o)
             for o in selectors.organisation_list(user=request.user, q=q, grid=grid, kind=kind)]
 
 
-@router.post("/registry/organisations", response={201: dict, 200: dict}, summary="Record a social organisation")
+@router.post("/registry/organisations",
+             response=responses({201: dict, 200: dict}, not_found=True, conflict=True), summary="Record a social organisation")
 @decorate_view(never_cache)
 def organisation_create(request, payload: OrganisationIn):
     return _saved(services.organisation_create(actor=request.user, data=payload.model_dump(exclude_none=True),
                                                ip=client_ip(request)), selectors.organisation_out)
 
 
-@router.get("/registry/organisations/{int:organisation_id}", summary="One social organisation")
+@router.get("/registry/organisations/{int:organisation_id}", response=responses(dict, not_found=True),
+            summary="One social organisation")
 @decorate_view(never_cache)
-def organisation_detail(request, organisation_id: int):
+def organisation_detail(request, organisation_id: Id):
     _reader(request)
     return selectors.organisation_out(selectors.access(Organisation, request.user, organisation_id))
 
 
-@router.patch("/registry/organisations/{int:organisation_id}", summary="Change a social organisation")
+@router.patch("/registry/organisations/{int:organisation_id}",
+              response=responses(dict, not_found=True, conflict=True), summary="Change a social organisation")
 @decorate_view(never_cache)
-def organisation_update(request, organisation_id: int, payload: OrganisationIn):
+def organisation_update(request, organisation_id: Id, payload: OrganisationIn):
     return selectors.organisation_out(services.organisation_update(
         actor=request.user, organisation_id=organisation_id, data=payload.model_dump(exclude_unset=True),
         ip=client_ip(request)))
 
 
 # --- coverage --------------------------------------------------------------------------------------------------------
-@router.get("/registry/coverage", summary="基础信息采集率 of a region (yours by default) and its children")
+@router.get("/registry/coverage", response=responses(dict, not_found=True),
+            summary="基础信息采集率 of a region (yours by default) and its children")
 @decorate_view(never_cache)
-def coverage(request, region: str = ""):
+def coverage(request, region: Code = ""):
     _reader(request)
     summary = selectors.coverage_summary(user=request.user, region_code=region)
     target = summary["target"]
@@ -344,10 +364,10 @@ def coverage(request, region: str = ""):
             "below_target_count": len(summary["below_target"])}
 
 
-@router.get("/registry/coverage/below-target", response=list[dict], summary="Grids below the collection target")
+@router.get("/registry/coverage/below-target", response=responses(list[dict], not_found=True), summary="Grids below the collection target")
 @decorate_view(never_cache)
-@paginate(PageNumberPagination, page_size=100)
-def coverage_below_target(request, region: str = ""):
+@paginate(Page, page_size=100)
+def coverage_below_target(request, region: Code = ""):
     _reader(request)
     summary = selectors.coverage_summary(user=request.user, region_code=region)
     return [c.as_dict(summary["target"]) for c in summary["below_target"]]

@@ -2,6 +2,7 @@
 error report, and masked exports. Every answer is ``no-store``; a job and its error report are the uploader's only
 (anyone else gets 404). Roles: docs/registry-import.md."""
 
+from typing import Annotated
 from urllib.parse import quote
 
 from django.core.files.storage import default_storage
@@ -11,7 +12,10 @@ from django.views.decorators.cache import never_cache
 from ninja import File, Form, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
+from pydantic import Field
 
+from gridgov.common.api_errors import file_answer, responses
+from gridgov.common.api_types import Id
 from gridgov.common.audit import client_ip
 from gridgov.common.errors import NotFound, PermissionDenied
 from gridgov.registry import imports
@@ -24,6 +28,7 @@ from gridgov.registry.excel import (
 )
 
 router = Router(tags=["registry import"])
+Kind = Annotated[str, Field(max_length=16)]
 
 
 class JobOut(Schema):
@@ -74,20 +79,21 @@ def _kind(kind: str) -> str:
     return kind
 
 
-@router.get("/registry/templates/{kind}", summary="The Excel template of a registry (people, houses, households, "
-                                                  "units, organisations)")
+@router.get("/registry/templates/{kind}", response=responses({200: None}, not_found=True),
+            openapi_extra=file_answer(XLSX),
+            summary="The Excel template of a registry (people, houses, households, units, organisations)")
 @decorate_view(never_cache)
-def template(request, kind: str):
+def template(request, kind: Kind):
     if not imports.can_import(request.user):
         raise PermissionDenied(_("Your role may not import registry data."))
     data = template_workbook(_kind(kind), user=request.user)
     return xlsx_response(data, *download_name(kind, "template"))
 
 
-@router.post("/registry/imports", response={202: JobOut}, summary="Upload a filled template: a job that runs in "
-                                                                  "the background")
+@router.post("/registry/imports", response=responses({202: JobOut}),
+             summary="Upload a filled template: a job that runs in the background")
 @decorate_view(never_cache)
-def upload(request, kind: str = Form(...), mode: str = Form("valid_rows"), file: UploadedFile = File(None)):
+def upload(request, kind: Kind = Form(...), mode: Kind = Form("valid_rows"), file: UploadedFile = File(None)):
     """``mode``: ``valid_rows`` (apply the valid rows, report the others) or ``all_or_nothing`` (any bad row:
     nothing is applied). Poll the job until its status is done, refused or failed."""
     job = imports.import_job_create(actor=request.user, kind=kind, mode=mode, upload=file,
@@ -95,7 +101,7 @@ def upload(request, kind: str = Form(...), mode: str = Form("valid_rows"), file:
     return Status(202, job_out(job))
 
 
-@router.get("/registry/imports", response=list[JobOut], summary="My latest imports")
+@router.get("/registry/imports", response=responses(list[JobOut], invalid=False), summary="My latest imports")
 @decorate_view(never_cache)
 def job_list(request):
     if not imports.can_import(request.user):
@@ -103,18 +109,20 @@ def job_list(request):
     return [job_out(j) for j in imports.job_list(request.user)]
 
 
-@router.get("/registry/imports/{job_id}", response=JobOut, summary="Progress and outcome of an import")
+@router.get("/registry/imports/{job_id}", response=responses(JobOut, not_found=True),
+            summary="Progress and outcome of an import")
 @decorate_view(never_cache)
-def job_detail(request, job_id: int):
+def job_detail(request, job_id: Id):
     job = imports.access_job(request.user, job_id)
     if imports.job_is_stale(job):  # its process died: pick it up again here
         imports.import_jobs_poke(every_seconds=5)
     return job_out(job)
 
 
-@router.get("/registry/imports/{job_id}/errors", summary="The error report of an import (masked)")
+@router.get("/registry/imports/{job_id}/errors", response=responses({200: None}, not_found=True),
+            openapi_extra=file_answer(XLSX), summary="The error report of an import (masked)")
 @decorate_view(never_cache)
-def job_errors(request, job_id: int):
+def job_errors(request, job_id: Id):
     job = imports.access_job(request.user, job_id)
     if job.status not in imports.TERMINAL or not job.error_file:
         raise NotFound(_("This import has no error report."))
@@ -129,9 +137,10 @@ def job_errors(request, job_id: int):
     return response
 
 
-@router.get("/registry/exports/{kind}", summary="Export a registry within your area as Excel (masked, in the "
-                                                "template's layout)")
+@router.get("/registry/exports/{kind}", response=responses({200: None}, not_found=True),
+            openapi_extra=file_answer(XLSX),
+            summary="Export a registry within your area as Excel (masked, in the template's layout)")
 @decorate_view(never_cache)
-def export(request, kind: str):
+def export(request, kind: Kind):
     data, _count = registry_export(actor=request.user, kind=_kind(kind), ip=client_ip(request))
     return xlsx_response(data, *download_name(kind, "export"))

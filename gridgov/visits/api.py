@@ -1,15 +1,17 @@
 """Visits API: record a visit (multipart: the fields and the photos in one request, idempotent by client_key),
 the visit log, one visit, and the overdue-visit lists (a worker's own, and per worker for those who oversee them)."""
 
-import datetime as dt
+from typing import Annotated
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
+from gridgov.common.api_errors import responses
+from gridgov.common.api_types import DateTime, Id, Page
 from gridgov.common.audit import client_ip
 from gridgov.common.errors import PermissionDenied, ValidationFailed
 from gridgov.common.images import process_image
@@ -22,12 +24,12 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 
 class VisitIn(Schema):
-    household: int | None = Field(None, description="Visit a household (give exactly one of household/person/unit)")
-    person: int | None = None
-    unit: int | None = None
+    household: Id | None = Field(None, description="Visit a household (give exactly one of household/person/unit)")
+    person: Id | None = None
+    unit: Id | None = None
     purpose: VisitPurpose = VisitPurpose.ROUTINE
     findings: str = Field("", max_length=2000)
-    visited_at: dt.datetime | None = Field(None, description="When the visit took place (default: now); never "
+    visited_at: DateTime | None = Field(None, description="When the visit took place (default: now); never "
                                                              "in the future")
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
@@ -70,9 +72,10 @@ def read_photos(files) -> list:
     return [process_image(f.read(), max_bytes=MAX_PHOTO_BYTES) for f in files]
 
 
-@router.post("/visits", response={201: dict, 200: dict},
+@router.post("/visits", response=responses({201: dict, 200: dict}, not_found=True),
              summary="Record a visit (multipart form; photos as repeated 'photos' files)")
-def visit_create(request, payload: Form[VisitIn], photos: File[list[UploadedFile]] = None):
+def visit_create(request, payload: Form[VisitIn],
+                 photos: Annotated[list[UploadedFile], File(max_length=services.MAX_PHOTOS)] = None):
     if request.user.role not in VISITOR_ROLES:
         raise PermissionDenied(_("Your role does not record visits."))
     key = payload.client_key or request.headers.get("Idempotency-Key", "")
@@ -83,18 +86,19 @@ def visit_create(request, payload: Form[VisitIn], photos: File[list[UploadedFile
     return Status(201 if created else 200, visit_out(selectors.access_visit(request.user, visit.pk)))
 
 
-@router.get("/visits", response=list[dict], summary="The visit log in your area (filter by target or worker)")
-@paginate(PageNumberPagination, page_size=50)
-def visit_list(request, person: int | None = None, household: int | None = None, unit: int | None = None,
-               worker: int | None = None):
+@router.get("/visits", response=responses(list[dict]), summary="The visit log in your area (filter by target or worker)")
+@paginate(Page, page_size=50)
+def visit_list(request, person: Id | None = None, household: Id | None = None, unit: Id | None = None,
+               worker: Id | None = None):
     if request.user.role not in VISIT_READERS:
         raise PermissionDenied(_("Your role does not read visit logs."))
     qs = selectors.visit_list(user=request.user, person=person, household=household, unit=unit, worker=worker)
     return [visit_out(v) for v in qs.prefetch_related("photos")]
 
 
-@router.get("/visits/overdue", summary="Targets late for a visit in a worker's grids (default: your own)")
-def visit_overdue(request, worker: int | None = None):
+@router.get("/visits/overdue", response=responses(dict, not_found=True),
+            summary="Targets late for a visit in a worker's grids (default: your own)")
+def visit_overdue(request, worker: Id | None = None):
     target = selectors.access_worker(request.user, worker)
     dues = selectors.overdue_for_worker(viewer=request.user, worker=target)
     return {"worker": {"id": target.pk, "name": target.display_name},
@@ -102,13 +106,13 @@ def visit_overdue(request, worker: int | None = None):
             "count": len(dues), "items": [d.as_dict() for d in dues]}
 
 
-@router.get("/visits/overdue/workers", summary="Overdue visits per grid worker in your area")
+@router.get("/visits/overdue/workers", response=responses(list[dict], invalid=False), summary="Overdue visits per grid worker in your area")
 def visit_overdue_workers(request):
     if request.user.role not in OVERSEERS:
         raise PermissionDenied(_("Your role does not oversee grid workers' visits."))
     return selectors.overdue_by_worker(viewer=request.user)
 
 
-@router.get("/visits/{int:visit_id}", summary="One visit with its photos")
-def visit_detail(request, visit_id: int):
+@router.get("/visits/{int:visit_id}", response=responses(dict, not_found=True), summary="One visit with its photos")
+def visit_detail(request, visit_id: Id):
     return visit_out(selectors.access_visit(request.user, visit_id))

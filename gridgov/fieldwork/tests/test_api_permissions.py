@@ -128,8 +128,8 @@ def test_who_sees_worker_a_patrols(as_user, ctx, persona):
     if persona not in READERS:
         assert track.status_code == 403
         return
-    days = client.get("/api/v1/patrols/days?page_size=500").json()["items"]
-    sessions = client.get("/api/v1/patrols/sessions?page_size=500").json()["items"]
+    days = client.get("/api/v1/patrols/days?page_size=100").json()["items"]
+    sessions = client.get("/api/v1/patrols/sessions?page_size=100").json()["items"]
     misses = client.get("/api/v1/patrols/misses").json()["rows"]
     worker_id = ctx["worker"].pk
     if persona in SEES_WORKER_A:
@@ -148,7 +148,7 @@ def test_who_sees_worker_a_patrols(as_user, ctx, persona):
 def test_who_sees_the_anomaly(as_user, ctx, persona):
     client = as_user(persona)
     detail = _send(client, _request("anomaly detail", ctx))
-    listed = client.get("/api/v1/anomalies?page_size=500")
+    listed = client.get("/api/v1/anomalies?page_size=100")
     if persona in SEES_ANOMALIES:
         assert detail.status_code == 200 and detail.json()["evidence"] == {"outside_share": 0.8}
         assert ctx["anomaly"].pk in [a["id"] for a in listed.json()["items"]]
@@ -164,7 +164,7 @@ def test_an_anomaly_outside_the_area_is_404(as_user, ctx):
                                    region_path=worker_b.grids.get().path, evidence={})
     community = as_user("community")  # community 1: grid B lies in another community
     assert community.get(f"/api/v1/anomalies/{other.pk}").status_code == 404
-    assert other.pk not in [a["id"] for a in community.get("/api/v1/anomalies?page_size=500").json()["items"]]
+    assert other.pk not in [a["id"] for a in community.get("/api/v1/anomalies?page_size=100").json()["items"]]
     assert as_user("street_dispatcher").get(f"/api/v1/anomalies/{other.pk}").status_code == 200
 
 
