@@ -14,16 +14,8 @@ from gridgov.common.audit import client_ip
 from gridgov.common.errors import DomainError, NotFound
 from gridgov.regions.models import Region
 from gridgov.registry import policy, selectors, services
-from gridgov.registry.choices import (
-    Gender,
-    HouseUse,
-    IdType,
-    OrgKind,
-    Rental,
-    Residence,
-    TagGroup,
-    UnitKind,
-)
+from gridgov.registry.choices import OrgKind, Rental, Residence, TagGroup, UnitKind
+from gridgov.registry.forms import HouseForm, HouseholdForm, OrganisationForm, PersonForm, UnitForm
 from gridgov.registry.models import House, Household, Organisation, Unit
 
 TABS = [("people", gettext_lazy("People")), ("houses", gettext_lazy("Houses")),
@@ -133,97 +125,6 @@ def person_reveal(request, person_id: int):
     return response
 
 
-def _choice(name, label, choices, value, required=False):
-    return {"name": name, "label": label, "type": "select", "choices": choices, "value": value or "",
-            "required": required}
-
-
-def _input(name, label, value="", *, kind="text", required=False, maxlength=None, help=""):
-    return {"name": name, "label": label, "type": kind, "value": "" if value is None else value,
-            "required": required, "maxlength": maxlength, "help": help}
-
-
-def _grid_field(user, value=""):
-    grids = Region.objects.restrict(user).filter(level__in=["grid", "micro", "special"]).exclude(
-        status="retired").order_by("code").values_list("code", "name")[:500]
-    return _choice("grid_code", _("Grid"), [("", _("— from the position —"))] + [(c, f"{n}（{c}）") for c, n in grids],
-                   value)
-
-
-def _place_fields(user, obj=None):
-    return [_grid_field(user, obj.grid.code if obj else ""),
-            _input("lon", _("Longitude"), getattr(obj, "lon", "") if obj else "", kind="number"),
-            _input("lat", _("Latitude"), getattr(obj, "lat", "") if obj else "", kind="number")]
-
-
-def _person_fields(user, person=None, tags_checked=()):
-    p = person
-    return [
-        _input("name", _("Name"), p.name if p else "", required=True, maxlength=64),
-        _choice("id_type", _("Document type"), IdType.choices, p.id_type if p else IdType.RESIDENT_ID),
-        _input("id_number", _("Document number"), "", required=not p, maxlength=40,
-               help=_("Stored encrypted. Leave empty to keep the recorded one.") if p else
-               _("Birth date and gender are read from an identity number.")),
-        _input("phone", _("Phone"), "", maxlength=32,
-               help=_("Leave empty to keep the recorded one.") if p and p.phone else ""),
-        _choice("residence", _("Residence"), Residence.choices, p.residence if p else Residence.REGISTERED),
-        _choice("gender", _("Gender (documents other than the identity card)"), Gender.choices,
-                p.gender if p else Gender.UNKNOWN),
-        _input("birth_date", _("Date of birth (documents other than the identity card)"),
-               p.birth_date.isoformat() if p and p.birth_date else "", kind="date"),
-        _input("ethnicity", _("Ethnicity"), p.ethnicity if p else "", maxlength=16),
-        _input("household_number", _("Household number"), p.household.number if p and p.household_id else "",
-               maxlength=32),
-        _input("relation", _("Relation to the head"), p.relation if p else "", maxlength=16),
-        _input("registered_address", _("Registered address"), p.registered_address if p else "", maxlength=200),
-        _input("current_address", _("Current address"), p.current_address if p else "", maxlength=200),
-        _input("workplace", _("Workplace"), p.workplace if p else "", maxlength=100),
-        {"name": "tags", "label": _("Tags"), "type": "tags", "choices": selectors.visible_tags(user),
-         "value": list(tags_checked)},
-    ] + _place_fields(user, p)
-
-
-def _form_data(request, fields) -> dict:
-    data = {}
-    for f in fields:
-        if f["type"] == "tags":
-            data["tags"] = request.POST.getlist("tags")
-        elif f["type"] == "checkbox":
-            data[f["name"]] = bool(request.POST.get(f["name"]))
-        else:
-            data[f["name"]] = request.POST.get(f["name"], "").strip()
-    for key in ("lon", "lat"):
-        if key in data:
-            try:
-                data[key] = float(data[key]) if data[key] else None
-            except ValueError:
-                pass
-    return data
-
-
-def _fill(fields, data, errors, secret=("id_number", "phone", "owner_phone", "contact_phone")):
-    """Put the typed values back (secrets only when they are what is wrong) and each field's error."""
-    for f in fields:
-        name = f["name"]
-        if name in data and (name not in secret or name in errors):
-            f["value"] = "" if data[name] is None else data[name]
-        f["error"] = errors.get(name, "")
-    return fields
-
-
-def _unplaced(errors: dict, fields) -> str:
-    """Errors that belong to no field on the form (shown at the top)."""
-    names = {f["name"] for f in fields}
-    return " ".join(str(m) for k, m in errors.items() if k not in names)
-
-
-def _errors(exc: DomainError) -> dict:
-    errors = {d["field"]: d["message"] for d in exc.details} if exc.details else {}
-    if exc.field and exc.field not in errors:
-        errors[exc.field] = str(exc.message)
-    return errors or {"form": str(exc.message)}
-
-
 @login_required
 def person_form(request, person_id: int | None = None):
     if not policy.can_write(request.user):
@@ -234,33 +135,25 @@ def person_form(request, person_id: int | None = None):
             person = selectors.access_person(request.user, person_id)
         except NotFound:
             return _not_found(request)
-    checked = [pt.tag.code for pt in person.visible_tags] if person else []
-    fields = _person_fields(request.user, person, checked)
-    errors = {}
-    if request.method == "POST":
-        data = _form_data(request, fields)
+    form = PersonForm(request.POST if request.method == "POST" else None, user=request.user, instance=person)
+    if request.method == "POST" and form.is_valid():
         try:
             if person is None:
-                saved = services.person_create(actor=request.user, data=data, ip=client_ip(request))
+                saved = services.person_create(actor=request.user, data=form.service_data(), ip=client_ip(request))
                 return redirect("registry:person", person_id=saved.obj.pk)
-            if not data.get("id_number"):
-                data.pop("id_number")
-                data.pop("id_type")
-            if not data.get("phone"):
-                data.pop("phone")
-            if not data.get("grid_code"):
-                data.pop("grid_code", None)
-            services.person_update(actor=request.user, person_id=person.pk, data=data, ip=client_ip(request))
+            services.person_update(actor=request.user, person_id=person.pk, data=form.service_data(),
+                                   ip=client_ip(request))
             return redirect("registry:person", person_id=person.pk)
         except DomainError as exc:
-            errors = _errors(exc)
-            _fill(fields, data, errors)
+            form.add_domain_error(exc)
     title = _("Edit %(name)s") % {"name": person.name} if person else _("Record a person")
-    return _page(request, "registry/form.html", {"fields": fields, "errors": errors, "title": title,
-                                                 "form_error": _unplaced(errors, fields),
-                                                 "back": reverse("registry:person", args=[person.pk]) if person
-                                                 else reverse("registry:search")},
-                 status=422 if errors else 200)
+    back = reverse("registry:person", args=[person.pk]) if person else reverse("registry:search")
+    return _form_page(request, form, title, back)
+
+
+def _form_page(request, form, title, back):
+    return _page(request, "registry/form.html", {"form": form, "title": title, "back": back},
+                 status=422 if form.errors else 200)
 
 
 # --- houses, households, units, organisations -------------------------------------------------------------------
@@ -290,71 +183,15 @@ def record_detail(request, kind: str, obj_id: int):
     return _page(request, template, context)
 
 
-def _house_fields(user, h=None):
-    return [
-        _input("address", _("Address"), h.address if h else "", required=True, maxlength=200),
-        _input("building", _("Building"), h.building if h else "", maxlength=100),
-        _input("room", _("Room"), h.room if h else "", maxlength=50),
-        _choice("use", _("Use"), HouseUse.choices, h.use if h else HouseUse.SELF),
-        _choice("rental", _("Rental status"), Rental.choices, h.rental if h else Rental.NONE),
-        _input("area_m2", _("Floor area (m²)"), h.area_m2 if h and h.area_m2 is not None else "", kind="number"),
-        _input("owner_name", _("Owner"), h.owner_name if h else "", maxlength=64),
-        _input("owner_phone", _("Owner's phone"), "", maxlength=32,
-               help=_("Leave empty to keep the recorded one.") if h and h.owner_phone else ""),
-    ] + _place_fields(user, h)
-
-
-def _household_fields(user, hh=None):
-    house = hh.house if hh is not None and hh.house_id else None
-    return [
-        _input("number", _("Household number"), hh.number if hh else "", required=True, maxlength=32),
-        _choice("residence", _("Kind"), Residence.choices, hh.residence if hh else Residence.REGISTERED),
-        _input("head_name", _("Head of household"), hh.head_name if hh else "", maxlength=64),
-        _input("house_address", _("House address"), house.address if house else "", maxlength=200,
-               help=_("A house already recorded: its address (and room), to link the household to it.")),
-        _input("house_room", _("Room"), house.room if house else "", maxlength=50),
-        _grid_field(user, hh.grid.code if hh else ""),
-    ]
-
-
-def _unit_fields(user, u=None):
-    return [
-        _input("name", _("Name"), u.name if u else "", required=True, maxlength=100),
-        _input("credit_code", _("Unified social credit code"), u.credit_code if u else "", maxlength=18),
-        _choice("kind", _("Kind"), UnitKind.choices, u.kind if u else UnitKind.ENTERPRISE),
-        _input("address", _("Address"), u.address if u else "", maxlength=200),
-        _input("legal_person", _("Legal representative"), u.legal_person if u else "", maxlength=64),
-        _input("contact_phone", _("Contact phone"), "", maxlength=32,
-               help=_("Leave empty to keep the recorded one.") if u and u.contact_phone else ""),
-        _input("employees", _("Employees"), u.employees if u else 0, kind="number"),
-        {"name": "is_key_site", "label": _("Key site"), "type": "checkbox", "value": u.is_key_site if u else False},
-    ] + _place_fields(user, u)
-
-
-def _organisation_fields(user, o=None):
-    return [
-        _input("name", _("Name"), o.name if o else "", required=True, maxlength=100),
-        _input("credit_code", _("Unified social credit code"), o.credit_code if o else "", maxlength=18),
-        _choice("kind", _("Kind"), OrgKind.choices, o.kind if o else OrgKind.COMMUNITY),
-        _input("address", _("Address"), o.address if o else "", maxlength=200),
-        _input("contact_name", _("Contact"), o.contact_name if o else "", maxlength=64),
-        _input("contact_phone", _("Contact phone"), "", maxlength=32,
-               help=_("Leave empty to keep the recorded one.") if o and o.contact_phone else ""),
-        _input("members", _("Members"), o.members if o else 0, kind="number"),
-    ] + _place_fields(user, o)
-
-
 FORMS = {
-    "house": (_house_fields, services.house_create, services.house_update, "house_id",
-              gettext_lazy("Record a house")),
-    "household": (_household_fields, services.household_create, services.household_update, "household_id",
+    "house": (HouseForm, services.house_create, services.house_update, "house_id", gettext_lazy("Record a house")),
+    "household": (HouseholdForm, services.household_create, services.household_update, "household_id",
                   gettext_lazy("Record a household")),
-    "unit": (_unit_fields, services.unit_create, services.unit_update, "unit_id",
+    "unit": (UnitForm, services.unit_create, services.unit_update, "unit_id",
              gettext_lazy("Record a unit or enterprise")),
-    "organisation": (_organisation_fields, services.organisation_create, services.organisation_update,
+    "organisation": (OrganisationForm, services.organisation_create, services.organisation_update,
                      "organisation_id", gettext_lazy("Record a social organisation")),
 }
-_SECRET_FIELDS = ("owner_phone", "contact_phone")
 
 
 @login_required
@@ -362,36 +199,26 @@ def record_form(request, kind: str, obj_id: int | None = None):
     if not policy.can_write(request.user):
         return _forbidden(request)
     model = KINDS[kind][0]
-    make_fields, create, update, id_arg, new_title = FORMS[kind]
+    form_class, create, update, id_arg, new_title = FORMS[kind]
     obj = None
     if obj_id is not None:
         try:
             obj = selectors.access(model, request.user, obj_id)
         except NotFound:
             return _not_found(request)
-    fields = make_fields(request.user, obj)
-    errors = {}
-    if request.method == "POST":
-        data = _form_data(request, fields)
+    form = form_class(request.POST if request.method == "POST" else None, user=request.user, instance=obj)
+    if request.method == "POST" and form.is_valid():
         try:
             if obj is None:
-                saved = create(actor=request.user, data=data, ip=client_ip(request))
+                saved = create(actor=request.user, data=form.service_data(), ip=client_ip(request))
                 return redirect(f"registry:{kind}", obj_id=saved.obj.pk)
-            for secret in _SECRET_FIELDS:
-                if secret in data and not data[secret]:
-                    data.pop(secret)
-            if not data.get("grid_code"):
-                data.pop("grid_code", None)
-            update(actor=request.user, data=data, ip=client_ip(request), **{id_arg: obj.pk})
+            update(actor=request.user, data=form.service_data(), ip=client_ip(request), **{id_arg: obj.pk})
             return redirect(f"registry:{kind}", obj_id=obj.pk)
         except DomainError as exc:
-            errors = _errors(exc)
-            _fill(fields, data, errors)
+            form.add_domain_error(exc)
     title = (_("Edit %(name)s") % {"name": str(obj)}) if obj else new_title
     back = reverse(f"registry:{kind}", args=[obj.pk]) if obj else reverse("registry:search") + f"?tab={kind}s"
-    return _page(request, "registry/form.html", {"fields": fields, "errors": errors, "title": title,
-                                                 "form_error": _unplaced(errors, fields), "back": back},
-                 status=422 if errors else 200)
+    return _form_page(request, form, title, back)
 
 
 # --- a grid's page and the coverage ------------------------------------------------------------------------------
