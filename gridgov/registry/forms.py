@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridgov.common.errors import DomainError
+from gridgov.common.forms import DomainErrorsMixin
 from gridgov.regions.choices import GRID_LEVELS, RegionStatus
 from gridgov.regions.models import Region
 from gridgov.registry import idcard, selectors, validation
@@ -65,7 +65,7 @@ class GridChoiceField(forms.ChoiceField):
         return super().valid_value(value) or self.grids.filter(code=value).exists()
 
 
-class RegistryForm(forms.Form):
+class RegistryForm(DomainErrorsMixin, forms.Form):
     """What the record forms share: the place (a grid, or the position), the secrets, and the service's errors put
     back on their fields."""
 
@@ -99,14 +99,6 @@ class RegistryForm(forms.Form):
         for name in self.secrets:  # a wrong secret is shown again so that it can be corrected
             if name in self.errors:
                 self.fields[name].widget.render_value = True
-
-    def add_domain_error(self, exc: DomainError) -> None:
-        """A service's refusal on the fields it names (each detail, or the one field), else above the form."""
-        pairs = [(d.get("field"), d.get("message")) for d in exc.details if isinstance(d, dict) and "message" in d]
-        if not pairs or (exc.field and exc.field not in {f for f, _m in pairs}):
-            pairs.insert(0, (exc.field, str(exc.message)))
-        for field, message in pairs:
-            self.add_error(field if field in self.fields else None, str(message))
 
     def service_data(self) -> dict:
         """cleaned_data as the service takes it. Editing: an empty secret or grid keeps the recorded one."""

@@ -9,15 +9,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from gridgov.common.audit import client_ip
-from gridgov.common.errors import DomainError, NotFound, ValidationFailed
+from gridgov.common.errors import DomainError, NotFound
 from gridgov.common.photos import photo_response
 from gridgov.visits import selectors, services
 from gridgov.visits.api import read_photos
 from gridgov.visits.choices import VisitPurpose
+from gridgov.visits.forms import VisitFilterForm, VisitForm
 from gridgov.visits.models import OVERSEERS, VISIT_READERS, VISITOR_ROLES, VisitPhoto
 
 
@@ -45,30 +45,27 @@ def _not_found(request):
     return _page(request, "web/not_found.html", {}, status=404)
 
 
-def _int(value):
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 @login_required
 def visit_log(request):
     user = request.user
     if user.role not in VISIT_READERS:
         return _not_found(request)
-    filters = {k: _int(request.GET.get(k)) for k in ("person", "household", "unit", "worker")}
-    target, kind = None, next((k for k in ("person", "household", "unit") if filters[k]), None)
-    if kind:
+    filters = VisitFilterForm(request.GET)
+    if not filters.is_valid():  # a link with an id that cannot be one
+        return _not_found(request)
+    values, chosen = filters.values(), filters.target()
+    target = None
+    if chosen:
         try:
-            target = selectors.access_target(user, kind, filters[kind])
+            target = selectors.access_target(user, *chosen)
         except NotFound:
             return _not_found(request)
-    visits = selectors.visit_list(user=user, **filters).prefetch_related("photos")
+    visits = selectors.visit_list(user=user, **values).prefetch_related("photos")
     page = Paginator(visits, 30).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
-    context = {"page": page, "target": target, "kind": kind, "target_name": selectors.target_label(target)
-               if target else "", "query": query, "can_record": user.role in VISITOR_ROLES}
+    query = "&".join(f"{k}={v}" for k, v in values.items() if v)
+    context = {"page": page, "target": target, "kind": chosen[0] if chosen else None,
+               "target_name": selectors.target_label(target) if target else "", "query": query,
+               "can_record": user.role in VISITOR_ROLES}
     return _page(request, "visits/log.html", context)
 
 
@@ -94,41 +91,35 @@ def visit_form(request):
     user = request.user
     if user.role not in VISITOR_ROLES:
         return _not_found(request)
-    values = request.POST if request.method == "POST" else request.GET
-    chosen = None
-    for kind in ("household", "person", "unit"):
-        if target_id := _int(values.get(kind) if request.method == "GET" else None):
-            try:
-                chosen = (kind, selectors.access_target(user, kind, target_id))
-            except NotFound:
-                return _not_found(request)
-    context = {"purposes": VisitPurpose.choices, "values": values, "chosen": chosen,
-               "client_key": values.get("client_key") or uuid.uuid4().hex, "results": []}
-    if request.method == "POST":
-        kind, _sep, target_id = (request.POST.get("target") or "").partition(":")
+    chosen, wanted = None, VisitFilterForm(request.GET)
+    if request.method == "GET" and not wanted.is_valid():
+        return _not_found(request)
+    if request.method == "GET" and (wanted := wanted.target()):
         try:
-            visited_at = parse_datetime(request.POST.get("visited_at") or "") if request.POST.get("visited_at") \
-                else None
-            if request.POST.get("visited_at") and visited_at is None:
-                raise ValidationFailed(_("Must be a date and time."), field="visited_at")
-            lon, lat = _float(request.POST.get("lon")), _float(request.POST.get("lat"))
-            visit, _created = services.visit_record(
-                actor=user, purpose=request.POST.get("purpose") or VisitPurpose.ROUTINE,
-                findings=request.POST.get("findings", ""), visited_at=visited_at, lon=lon, lat=lat,
-                photos=read_photos(request.FILES.getlist("photos")), client_key=request.POST.get("client_key", ""),
-                ip=client_ip(request), **({kind: _int(target_id)} if kind in selectors.TARGETS else {}))
-        except DomainError as exc:
-            context["error"] = exc
-            if kind in selectors.TARGETS and _int(target_id):
-                try:
-                    context["chosen"] = (kind, selectors.access_target(user, kind, _int(target_id)))
-                except NotFound:
-                    pass
-            return _page(request, "visits/form.html", context, status=422)
-        messages.success(request, _("Visit recorded."))
-        return redirect(f"{reverse('visits:log')}?{_kind_of(visit)}={_target_id(visit)}")
-    context["results"] = [] if chosen else selectors.target_search(user=user, limit=10)
-    return _page(request, "visits/form.html", context)
+            chosen = (wanted[0], selectors.access_target(user, *wanted))
+        except NotFound:
+            return _not_found(request)
+    form = VisitForm(request.POST if request.method == "POST" else None, request.FILES or None,
+                     initial={"client_key": uuid.uuid4().hex, "purpose": VisitPurpose.ROUTINE})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                visit, _created = services.visit_record(
+                    actor=user, photos=read_photos(form.cleaned_data["photos"]), ip=client_ip(request),
+                    **form.service_kwargs())
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                messages.success(request, _("Visit recorded."))
+                return redirect(f"{reverse('visits:log')}?{_kind_of(visit)}={_target_id(visit)}")
+        if (target := form.cleaned_data.get("target")) is not None:  # keep the chosen one on the page
+            try:
+                chosen = (target[0], selectors.access_target(user, *target))
+            except NotFound:
+                pass
+    context = {"form": form, "purposes": VisitPurpose.choices, "chosen": chosen,
+               "results": [] if chosen else selectors.target_search(user=user, limit=10)}
+    return _page(request, "visits/form.html", context, status=422 if form.errors else 200)
 
 
 def _kind_of(visit) -> str:
@@ -137,13 +128,6 @@ def _kind_of(visit) -> str:
 
 def _target_id(visit) -> int:
     return visit.household_id or visit.person_id or visit.unit_id
-
-
-def _float(value):
-    try:
-        return float(value) if value not in (None, "") else None
-    except ValueError:
-        raise ValidationFailed(_("Must be a number."), field="lon") from None
 
 
 @login_required
@@ -172,8 +156,11 @@ def photo_file(request, photo_id: int, variant: str):
 @login_required
 def overdue(request):
     user = request.user
+    filters = VisitFilterForm(request.GET)
     try:
-        worker = selectors.access_worker(user, _int(request.GET.get("worker")))
+        if not filters.is_valid():
+            raise NotFound("")
+        worker = selectors.access_worker(user, filters.values()["worker"])
     except DomainError:
         return _not_found(request)
     own = worker.pk == user.pk and user.role == "grid_worker"

@@ -1,0 +1,74 @@
+"""What the apps' web forms share: a service's refusal put back on the field it names, bounded ids, dates within a
+sensible span, and a field for several photos at once."""
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext as _
+
+from gridgov.common.api_types import FIRST_DAY, LAST_DAY, MAX_ID
+from gridgov.common.errors import DomainError
+
+
+class DomainErrorsMixin:
+    """``add_domain_error(exc)``: each detail ({field, message}) or the error's own field gets the message; a field
+    the form does not show puts it above the form."""
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        pairs = [(d.get("field"), d.get("message")) for d in exc.details if isinstance(d, dict) and "message" in d]
+        if not pairs or (exc.field and exc.field not in {f for f, _m in pairs}):
+            pairs.insert(0, (exc.field, str(exc.message)))
+        for field, message in pairs:
+            self.add_error(field if field in self.fields else None, str(message))
+
+
+class IdField(forms.IntegerField):
+    """A record's id: 1 … 2**31-1 (what both databases' integer columns hold)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def in_span(value):
+    """A date or a date and time between FIRST_DAY and LAST_DAY (far dates overflow time-zone arithmetic)."""
+    if value is None:
+        return
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise forms.ValidationError(_("Dates must lie between %(first)s and %(last)s.")
+                                    % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()})
+
+
+class DateField(forms.DateField):
+    default_validators = [in_span]
+
+
+class DateTimeField(forms.DateTimeField):
+    default_validators = [in_span]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several uploaded files under one name (``<input type=file multiple>``): at most ``max_files``, each at most
+    ``max_bytes``; the service reads and checks their content."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *, max_files: int, max_bytes: int, **kwargs):
+        kwargs.setdefault("required", False)
+        self.max_files, self.max_bytes = max_files, max_bytes
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if len(files) > self.max_files:
+            raise forms.ValidationError(_("At most %(n)s photos.") % {"n": self.max_files})
+        for f in files:
+            if f.size > self.max_bytes:
+                raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": self.max_bytes // 2**20})
+        return files
+
