@@ -14,11 +14,14 @@ class DomainErrorsMixin:
     """``add_domain_error(exc)``: each detail ({field, message}) or the error's own field gets the message; a field
     the form does not show puts it above the form."""
 
+    field_aliases = {"photo": "photos"}  # the image checks name one photo; the forms take several
+
     def add_domain_error(self, exc: DomainError) -> None:
         pairs = [(d.get("field"), d.get("message")) for d in exc.details if isinstance(d, dict) and "message" in d]
         if not pairs or (exc.field and exc.field not in {f for f, _m in pairs}):
             pairs.insert(0, (exc.field, str(exc.message)))
         for field, message in pairs:
+            field = self.field_aliases.get(field, field)
             self.add_error(field if field in self.fields else None, str(message))
 
 

@@ -110,37 +110,30 @@ def citizen_form(request, code: str):
     from django.shortcuts import redirect
 
     from gridgov.common.audit import client_ip
-    from gridgov.common.errors import ValidationFailed
+    from gridgov.common.errors import DomainError
     from gridgov.events import citizen
+    from gridgov.events.forms import CitizenReportForm
     from gridgov.regions.models import Region
 
     grid = Region.objects.filter(code=code, level__in=["grid", "micro", "special"]).exclude(status="retired").first()
     if grid is None:
         return _public(request, "events/citizen_gone.html", {}, status=404)
-    context = {"grid": grid, "categories": citizen.citizen_categories(), "values": request.POST}
+    if request.method == "POST" and request.POST.get("website"):  # a honeypot no person fills in
+        return redirect("events:citizen-thanks")
+    form = CitizenReportForm(request.POST if request.method == "POST" else None, request.FILES or None)
     if request.method == "POST":
-        if request.POST.get("website"):  # a honeypot no person fills in
-            return redirect("events:citizen-thanks")
         try:
-            citizen.rate_limit(client_ip(request))
-            lon, lat = _float(request.POST.get("lon")), _float(request.POST.get("lat"))
-            event = citizen.citizen_report(
-                grid=grid, category_code=request.POST.get("category", ""),
-                description=request.POST.get("description", ""), lon=lon, lat=lat,
-                name=request.POST.get("name", ""), phone=request.POST.get("phone", ""),
-                photos=citizen.read_uploads(request.FILES.getlist("photos")))
-        except ValidationFailed as exc:
-            context["error"] = exc
-            return _public(request, "events/citizen_form.html", context, status=422)
-        return redirect("events:citizen-track", token=event.citizen_token)
-    return _public(request, "events/citizen_form.html", context)
-
-
-def _float(value):
-    try:
-        return float(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+            citizen.rate_limit(client_ip(request))  # every attempt counts, before anything is read
+            if form.is_valid():
+                d = form.cleaned_data
+                event = citizen.citizen_report(
+                    grid=grid, category_code=d["category"], description=d["description"], lon=d["lon"],
+                    lat=d["lat"], name=d["name"], phone=d["phone"], photos=[f.read() for f in d["photos"]])
+                return redirect("events:citizen-track", token=event.citizen_token)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+    return _public(request, "events/citizen_form.html", {"grid": grid, "form": form},
+                   status=422 if form.errors else 200)
 
 
 def citizen_thanks(request):
@@ -150,19 +143,21 @@ def citizen_thanks(request):
 def citizen_track(request, token: str):
     from gridgov.common.errors import DomainError
     from gridgov.events import citizen
+    from gridgov.events.forms import CitizenRatingForm
 
     event = citizen.citizen_case(token)
     if event is None:
         return _public(request, "events/citizen_gone.html", {}, status=404)
-    context = {"event": event, "satisfactions": Satisfaction.choices, "can_rate": event.status == "closed",
-               "result": selectors.event_result(event), "token": token}
-    if request.method == "POST" and context["can_rate"]:
+    can_rate = event.status == "closed"
+    form = CitizenRatingForm(request.POST if request.method == "POST" and can_rate else None)
+    context = {"event": event, "form": form, "can_rate": can_rate, "result": selectors.event_result(event),
+               "token": token}
+    if form.is_bound and form.is_valid():
         try:
-            event = citizen.citizen_rate(token=token, satisfaction=request.POST.get("satisfaction", ""),
-                                         comment=request.POST.get("comment", ""))
+            event = citizen.citizen_rate(token=token, **form.cleaned_data)
             context.update(event=event, can_rate=False, rated=True)
         except DomainError as exc:
-            context["error"] = exc
+            form.add_domain_error(exc)
     return _public(request, "events/citizen_track.html", context)
 
 
