@@ -11,6 +11,7 @@ from django.utils import timezone
 from gridgov.common.errors import DomainError, NotFound
 from gridgov.fieldwork import selectors, services
 from gridgov.fieldwork.choices import AnomalyKind, AnomalyStatus
+from gridgov.fieldwork.forms import PatrolFilterForm, ReviewForm
 from gridgov.fieldwork.models import (
     ANOMALY_REVIEW_ROLES,
     ANOMALY_VIEW_ROLES,
@@ -33,23 +34,15 @@ def _not_found(request):
     return _page(request, "web/not_found.html", {}, status=404)
 
 
-def _month(request):
-    try:
-        return selectors.parse_month(request.GET.get("month"))
-    except DomainError:
-        return selectors.parse_month(None)
 
 
 @login_required
 def day_list(request):
     if request.user.role not in PATROL_ROLES | SUPERVISOR_ROLES:
         return _not_found(request)
-    month = _month(request)
+    filters = PatrolFilterForm(request.GET)
+    month, worker_id = filters.value("month"), filters.value("worker")
     workers = list(selectors.visible_workers(request.user)) if request.user.role in SUPERVISOR_ROLES else []
-    try:
-        worker_id = int(request.GET.get("worker") or 0) or None
-    except ValueError:
-        worker_id = None
     days = selectors.patrol_days(user=request.user, worker_id=worker_id, month=month)
     page = Paginator(days, 50).get_page(request.GET.get("page"))
     totals = {"days": 0, "patrol_days": 0, "km": 0.0}
@@ -92,8 +85,8 @@ def replay(request, worker_id: int, day: str):
 def schedule(request):
     if request.user.role not in PATROL_ROLES | SUPERVISOR_ROLES:
         return _not_found(request)
-    month = _month(request)
-    only_missed = request.GET.get("all") != "1"
+    filters = PatrolFilterForm(request.GET)
+    month, only_missed = filters.value("month"), not filters.value("all")
     rows = selectors.schedule_misses(user=request.user, month=month)
     shown = [r for r in rows if not only_missed or not r.compliant]
     return _page(request, "fieldwork/schedule.html", {
@@ -105,26 +98,16 @@ def schedule(request):
 def anomaly_list(request):
     if request.user.role not in ANOMALY_VIEW_ROLES:
         return _not_found(request)
-    status = request.GET.get("status", "open")
-    status = status if status in AnomalyStatus.values else ""
-    kind = request.GET.get("kind", "")
-    kind = kind if kind in AnomalyKind.values else ""
-    month = selectors.parse_month(request.GET["month"]) if request.GET.get("month") and _valid_month(
-        request.GET["month"]) else None
+    filters = PatrolFilterForm(request.GET)
+    status = filters.value("status") if "status" in request.GET else AnomalyStatus.OPEN
+    kind = filters.value("kind")
+    month = filters.value("month") if request.GET.get("month") else None
     items = selectors.anomaly_list(user=request.user, status=status or None, kind=kind or None, month=month)
     page = Paginator(items, 30).get_page(request.GET.get("page"))
     return _page(request, "fieldwork/anomalies.html", {
         "page": page, "rows": [selectors.anomaly_out(a) for a in page], "status": status, "kind": kind,
         "month": request.GET.get("month", ""), "statuses": AnomalyStatus.choices, "kinds": AnomalyKind.choices},
         tab="anomalies")
-
-
-def _valid_month(value: str) -> bool:
-    try:
-        selectors.parse_month(value)
-        return True
-    except DomainError:
-        return False
 
 
 @login_required
@@ -135,17 +118,16 @@ def anomaly_detail(request, anomaly_id: int):
         anomaly = selectors.access_anomaly(request.user, anomaly_id)
     except NotFound:
         return _not_found(request)
-    error = None
-    if request.method == "POST":
+    form = ReviewForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
         try:
-            services.anomaly_review(actor=request.user, anomaly_id=anomaly.pk,
-                                    decision=request.POST.get("decision", ""), note=request.POST.get("note", ""))
+            services.anomaly_review(actor=request.user, anomaly_id=anomaly.pk, **form.cleaned_data)
             return redirect("fieldwork:anomaly", anomaly_id=anomaly.pk)
         except DomainError as exc:
-            error = exc
+            form.add_domain_error(exc)
     can_review = (request.user.role in ANOMALY_REVIEW_ROLES and anomaly.status == AnomalyStatus.OPEN
                   and anomaly.worker_id != request.user.pk)
     return _page(request, "fieldwork/anomaly.html", {
-        "anomaly": anomaly, "a": selectors.anomaly_out(anomaly), "can_review": can_review, "error": error,
-        "evidence_json": json.dumps(anomaly.evidence, ensure_ascii=False, indent=2),
-        "note": request.POST.get("note", "")}, status=422 if error else 200, tab="anomalies")
+        "anomaly": anomaly, "a": selectors.anomaly_out(anomaly), "can_review": can_review, "form": form,
+        "evidence_json": json.dumps(anomaly.evidence, ensure_ascii=False, indent=2)},
+        status=422 if form.errors else 200, tab="anomalies")
