@@ -13,8 +13,18 @@ from django.utils.translation import gettext_lazy
 from gridgov.common.forms import DomainErrorsMixin
 from gridgov.regions.choices import GRID_LEVELS, RegionStatus
 from gridgov.regions.models import Region
-from gridgov.registry import idcard, selectors, validation
-from gridgov.registry.choices import Gender, HouseUse, IdType, OrgKind, Rental, Residence, UnitKind
+from gridgov.registry import idcard, policy, selectors, validation
+from gridgov.registry.choices import (
+    Gender,
+    HouseUse,
+    IdType,
+    ImportKind,
+    ImportMode,
+    OrgKind,
+    Rental,
+    Residence,
+    UnitKind,
+)
 
 GRID_CHOICES_SHOWN = 500
 DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
@@ -241,3 +251,36 @@ class OrganisationForm(RegistryForm):
         super().__init__(*args, **kwargs)
         self.fields["contact_phone"].validators.append(_phone_format)
         self.fields["credit_code"].validators.append(_credit_code_format)
+
+
+class RevealForm(forms.Form):
+    """Which secret to show, and why (the page's htmx reveal box)."""
+
+    field = forms.ChoiceField(choices=[(f, f) for f in policy.REVEAL_FIELDS], error_messages={
+        "invalid_choice": gettext_lazy("Only the document number or the phone can be revealed."),
+        "required": gettext_lazy("Only the document number or the phone can be revealed.")})
+    reason = forms.CharField(max_length=200)
+
+    def clean_reason(self):
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if len(reason) < policy.REVEAL_REASON_MIN:
+            raise forms.ValidationError(_("Say why you need to see it (at least %(n)d characters).")
+                                        % {"n": policy.REVEAL_REASON_MIN})
+        return reason
+
+    def first_error(self) -> str:
+        return next(str(e) for errors in self.errors.values() for e in errors)
+
+
+class ImportForm(forms.Form):
+    """Upload a filled template: which registry, how to apply it, the file (its content is checked by the job)."""
+
+    kind = forms.ChoiceField(choices=ImportKind.choices,
+                             error_messages={"invalid_choice": gettext_lazy("Unknown registry.")})
+    mode = forms.ChoiceField(choices=ImportMode.choices, required=False, error_messages={
+        "invalid_choice": gettext_lazy("Choose how to import: apply the valid rows, or all or nothing.")})
+    file = forms.FileField(error_messages={"required": gettext_lazy("Choose an Excel file (.xlsx)."),
+                                           "empty": gettext_lazy("The file is empty.")})
+
+    def first_error(self) -> str:
+        return next(str(e) for errors in self.errors.values() for e in errors)

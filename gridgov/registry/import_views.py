@@ -19,6 +19,7 @@ from gridgov.registry.excel import (
     registry_export,
     template_workbook,
 )
+from gridgov.registry.forms import ImportForm
 from gridgov.registry.import_api import xlsx_response
 
 
@@ -43,18 +44,23 @@ def import_index(request):
         kind = ImportKind.PEOPLE
     can_import = imports.can_import(request.user)
     error = None
-    mode = request.POST.get("mode") or ImportMode.VALID_ROWS
+    form = ImportForm(request.POST if request.method == "POST" else None, request.FILES or None)
+    mode = request.POST.get("mode") if request.POST.get("mode") in ImportMode.values else ImportMode.VALID_ROWS
     if request.method == "POST":
         if not can_import:
             return _not_found(request)
-        try:
-            job = imports.import_job_create(actor=request.user, kind=kind, mode=mode,
-                                            upload=request.FILES.get("file"),
-                                            file_name=getattr(request.FILES.get("file"), "name", ""))
-        except DomainError as exc:
-            error = str(exc.message)
+        if not form.is_valid():
+            error = form.first_error()
         else:
-            return redirect("registry-import:job", job_id=job.pk)
+            d = form.cleaned_data
+            try:
+                job = imports.import_job_create(actor=request.user, kind=d["kind"],
+                                                mode=d["mode"] or ImportMode.VALID_ROWS, upload=d["file"],
+                                                file_name=d["file"].name)
+            except DomainError as exc:
+                error = str(exc.message)
+            else:
+                return redirect("registry-import:job", job_id=job.pk)
     layout = LAYOUTS[kind]
     context = {
         "kinds": [(k, LAYOUTS[k].title) for k in LAYOUTS], "kind": kind, "layout": layout,

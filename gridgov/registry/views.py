@@ -11,11 +11,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.common.audit import client_ip
-from gridgov.common.errors import DomainError, NotFound
+from gridgov.common.errors import DomainError, NotFound, ValidationFailed
 from gridgov.regions.models import Region
 from gridgov.registry import policy, selectors, services
 from gridgov.registry.choices import OrgKind, Rental, Residence, TagGroup, UnitKind
-from gridgov.registry.forms import HouseForm, HouseholdForm, OrganisationForm, PersonForm, UnitForm
+from gridgov.registry.forms import (
+    HouseForm,
+    HouseholdForm,
+    OrganisationForm,
+    PersonForm,
+    RevealForm,
+    UnitForm,
+)
 from gridgov.registry.models import House, Household, Organisation, Unit
 
 TABS = [("people", gettext_lazy("People")), ("houses", gettext_lazy("Houses")),
@@ -107,10 +114,16 @@ def person_reveal(request, person_id: int):
     """htmx: POST field + reason → the clear value in a fragment (never cached), or the error."""
     if request.method != "POST":
         return redirect("registry:person", person_id=person_id)
-    field = request.POST.get("field", "")
+    form = RevealForm(request.POST)
+    field = form.data.get("field", "")[:16]
     try:
-        value = services.person_reveal(actor=request.user, person_id=person_id, field=field,
-                                       reason=request.POST.get("reason", ""), ip=client_ip(request))
+        if not policy.can_reveal(request.user):  # refused and audited by the service, whatever was sent
+            services.person_reveal(actor=request.user, person_id=person_id, field=field, reason="",
+                                   ip=client_ip(request))
+        if not form.is_valid():
+            raise ValidationFailed(form.first_error())
+        value = services.person_reveal(actor=request.user, person_id=person_id, ip=client_ip(request),
+                                       **form.cleaned_data)
     except NotFound:
         return _not_found(request)
     except DomainError as exc:

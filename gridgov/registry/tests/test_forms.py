@@ -115,3 +115,44 @@ def test_house_form_refuses_a_bad_area_and_keeps_the_owner_phone_on_edit(as_user
     assert edited.status_code == 302, _errors(edited)
     house.refresh_from_db()
     assert house.rental == "shared" and house.owner_phone == "13800002222"
+
+
+@pytest.mark.parametrize(("data", "word"), [
+    ({"field": "name", "reason": "核实身份信息"}, "证件号码"),
+    ({"field": "phone", "reason": "   看  "}, "4"),
+    ({"field": "phone", "reason": "理由" * 101}, "200"),
+])
+def test_the_reveal_box_names_what_is_wrong_and_writes_no_audit_row(as_user, person_a, data, word):
+    from gridgov.common.models import AuditLog
+
+    before = AuditLog.objects.filter(action="registry.person.reveal").count()
+    response = as_user("worker_a").post(f"/registry/people/{person_a.pk}/reveal/", data, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 422 and word in html and person_a.phone not in html
+    assert AuditLog.objects.filter(action="registry.person.reveal").count() == before
+
+
+def test_a_refused_role_is_still_audited_from_the_page(as_user, person_a):
+    from gridgov.common.models import AuditLog
+
+    response = as_user("leader").post(f"/registry/people/{person_a.pk}/reveal/", {"field": "phone", "reason": ""},
+                                      HTTP_HX_REQUEST="true")
+    assert response.status_code == 403
+    assert AuditLog.objects.filter(action="registry.person.reveal").latest("id").outcome == "denied"
+
+
+@pytest.mark.parametrize(("data", "word"), [
+    ({"kind": "people", "mode": "valid_rows"}, ".xlsx"),
+    ({"kind": "people", "mode": "sometimes", "file": "x"}, "全部"),
+])
+def test_the_upload_form_names_what_is_missing(as_user, data, word):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gridgov.registry.models import ImportJob
+
+    if "file" in data:
+        data["file"] = SimpleUploadedFile("a.xlsx", b"PK\x03\x04", "application/octet-stream")
+    before = ImportJob.objects.count()
+    response = as_user("worker_a").post("/registry/import/", data)
+    assert response.status_code == 422 and word in response.content.decode()
+    assert ImportJob.objects.count() == before
