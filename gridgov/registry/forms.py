@@ -284,3 +284,22 @@ class ImportForm(forms.Form):
 
     def first_error(self) -> str:
         return next(str(e) for errors in self.errors.values() for e in errors)
+
+
+class SearchForm(forms.Form):
+    """The registry search's filters (POSTed, so that a typed ID number or phone stays out of URLs)."""
+
+    q = forms.CharField(label=gettext_lazy("Search"), max_length=64, required=False)
+    grid = forms.CharField(label=gettext_lazy("Region code"), max_length=32, required=False)
+    tag = forms.CharField(label=gettext_lazy("Tags"), max_length=32, required=False)
+    residence = forms.CharField(label=gettext_lazy("Residence"), max_length=16, required=False)
+    rental = forms.CharField(label=gettext_lazy("Rental status"), max_length=16, required=False)
+    kind = forms.CharField(label=gettext_lazy("Kind"), max_length=16, required=False)
+
+    def filters(self) -> dict:
+        """The cleaned filters ("" for each one that is not valid)."""
+        self.is_valid()
+        return {name: self.cleaned_data.get(name, "") for name in self.fields}
+
+    def first_error(self) -> str | None:
+        return next((f"{self.fields[name].label}：{e}" for name, errors in self.errors.items() for e in errors), None)

@@ -21,6 +21,7 @@ from gridgov.registry.forms import (
     OrganisationForm,
     PersonForm,
     RevealForm,
+    SearchForm,
     UnitForm,
 )
 from gridgov.registry.models import House, Household, Organisation, Unit
@@ -54,10 +55,11 @@ def search(request):
     src = request.POST if request.method == "POST" else request.GET
     tab = request.GET.get("tab", "people")
     tab = tab if tab in dict(TABS) else "people"
-    filters = {name: src.get(name, "").strip() for name in ("q", "grid", "tag", "residence", "rental", "kind")}
+    form = SearchForm(src)
+    filters = form.filters()
     q = filters["q"]
     secret_query = selectors.is_secret_query(q)
-    error = None
+    error = ValidationFailed(form.first_error()) if form.errors else None
     try:
         if tab == "people":
             if request.method != "POST":

@@ -156,3 +156,8 @@ def test_the_upload_form_names_what_is_missing(as_user, data, word):
     response = as_user("worker_a").post("/registry/import/", data)
     assert response.status_code == 422 and word in response.content.decode()
     assert ImportJob.objects.count() == before
+
+
+def test_an_overlong_search_is_named_not_a_crash(as_user):
+    response = as_user("worker_a").post("/registry/?tab=people", {"q": "张" * 65})
+    assert response.status_code == 200 and 'class="error"' in response.content.decode()
