@@ -66,7 +66,7 @@ def test_the_leader_does_not_learn_key_persons_from_visits(as_user, user, grid_a
         page += 1
     assert ordinary.json()["id"] in listed
     assert not hidden & listed
-    every = leader.get("/api/v1/visits?page_size=500").json()["items"]
+    every = leader.get("/api/v1/visits?page_size=100").json()["items"]
     assert not [v for v in every if v["purpose"] == "key_person"
                 or (v["target"]["kind"] == "person" and v["target"]["id"] == key_person.pk)]
     for visit_id in hidden:
