@@ -8,7 +8,11 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events")
 
     def ready(self):
-        from gridgov.events import notifications  # noqa: F401  (registers the events' outbox handlers)
+        from gridgov.common.outbox import register
+        from gridgov.events import notifications
         from gridgov.events.routing import connect_invalidation
 
+        register(notifications.ASSIGNED, notifications.deliver_assigned)  # notices to the departments' handlers
+        register(notifications.SUPERVISED, notifications.deliver_supervised)
+        register(notifications.HOTLINE_CALLBACK, notifications.deliver_hotline_callback)  # 12345 result callbacks
         connect_invalidation()

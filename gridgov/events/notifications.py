@@ -2,7 +2,7 @@
 
 The ``enqueue_*`` functions are called by ``gridgov.events.services`` inside the service's transaction, so a notice
 exists exactly when the move committed. The ``deliver_*`` handlers run later in ``gridgov worker`` (at least once:
-they may run twice for one message). Importing this module registers the handlers (see EventsConfig.ready).
+they may run twice for one message); ``EventsConfig.ready`` registers them (``gridgov.common.outbox.register``).
 """
 
 import logging
@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gridgov.common.notify import notify
-from gridgov.common.outbox import HANDLERS, outbox_put
+from gridgov.common.outbox import Message, outbox_put, outbox_put_many
 from gridgov.common.roles import Role
 from gridgov.events.choices import Channel, Status
 
@@ -32,18 +32,23 @@ def enqueue_supervised(event) -> None:
     outbox_put(topic=SUPERVISED, payload={"event_id": event.pk, "department_id": event.lead_department_id})
 
 
-def enqueue_hotline_callback(event, transition) -> None:
-    """Every recorded move of a case that came from a 12345 work order is reported back to the hotline. The
-    transition id is the stable dedupe id: one callback per move, however often it is delivered."""
+def enqueue_hotline_callbacks(event, transitions) -> None:
+    """Every recorded move of a case that came from a 12345 work order is reported back to the hotline, in one
+    INSERT however many moves a step recorded. The transition id is the stable dedupe id: one callback per move,
+    however often it is delivered."""
     if event.channel != Channel.HOTLINE or not event.external_id:
         return
     with translation.override(settings.LANGUAGE_CODE):
-        label = str(Status(transition.to_status).label)
-    outbox_put(topic=HOTLINE_CALLBACK, dedupe_key=f"{HOTLINE_CALLBACK}:{transition.pk}", payload={
-        "event_id": event.pk, "dedupe_id": transition.pk, "order_no": event.external_id, "case_number": event.number,
-        "status": transition.to_status, "status_label": label, "reason": transition.reason,
-        "at": timezone.localtime(transition.at).isoformat(),
-    })
+        labels = {t.pk: str(Status(t.to_status).label) for t in transitions}
+    outbox_put_many([Message(topic=HOTLINE_CALLBACK, dedupe_key=f"{HOTLINE_CALLBACK}:{t.pk}", payload={
+        "event_id": event.pk, "dedupe_id": t.pk, "order_no": event.external_id, "case_number": event.number,
+        "status": t.to_status, "status_label": labels[t.pk], "reason": t.reason,
+        "at": timezone.localtime(t.at).isoformat(),
+    }) for t in transitions])
+
+
+def enqueue_hotline_callback(event, transition) -> None:
+    enqueue_hotline_callbacks(event, [transition])
 
 
 # --- deliver: in the worker -------------------------------------------------------------------------------------
@@ -106,7 +111,3 @@ def deliver_hotline_callback(payload: dict) -> None:
     )
 
     hotline_callback_send(payload)
-
-
-HANDLERS.update({ASSIGNED: deliver_assigned, SUPERVISED: deliver_supervised,
-                 HOTLINE_CALLBACK: deliver_hotline_callback})

@@ -202,8 +202,7 @@ def event_file(*, actor, intake: Intake) -> Event:
     for transition in transitions:
         transition.event = event
     transitions = Transition.objects.bulk_create(transitions)
-    for transition in transitions:
-        notifications.enqueue_hotline_callback(event, transition)  # outbox: 12345 result callback (hotline only)
+    notifications.enqueue_hotline_callbacks(event, transitions)  # outbox: 12345 result callbacks (hotline only)
     if event.lead_department_id:
         Assignment.objects.bulk_create([Assignment(event=event, department_id=event.lead_department_id,
                                                    is_lead=True)] +

@@ -8,4 +8,7 @@ class FieldworkConfig(AppConfig):
     verbose_name = _("Patrols")
 
     def ready(self):
-        from gridgov.fieldwork import services  # noqa: F401  (registers the patrol-day recompute outbox handler)
+        from gridgov.common.outbox import register
+        from gridgov.fieldwork import services
+
+        register(services.DAY_TOPIC, services.patrol_day_deliver)  # the daily summary, recomputed after an ingest

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from gridgov.common.audit import audit_record
 from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.models import AuditLog
-from gridgov.common.outbox import HANDLERS
+from gridgov.common.outbox import Message, outbox_put_many
 from gridgov.common.roles import Role
 from gridgov.common.scoping import Territory, access
 from gridgov.fieldwork import track
@@ -293,28 +293,24 @@ _queued: set[str] = set()  # dedupe keys this process has committed: later batch
 
 def _queue_days(worker_id: int, days: list[dt.date]) -> None:
     """One recompute message per worker-day and minute: many batches in a minute cost one recompute, due after the
-    minute ends (so it sees them all). Written as INSERT … ON CONFLICT DO NOTHING on the dedupe key (several
-    processes may queue the same key); a key this process already committed is not written again."""
-    from gridgov.common.models import OutboxMessage
-
+    minute ends (so it sees them all). One INSERT … ON CONFLICT DO NOTHING on the dedupe key for all the days
+    (``outbox_put_many``; several processes may queue the same key); a key this process already committed is not
+    written again."""
     now = time.time()
     minute = int(now // 60)
     available_at = _EPOCH + dt.timedelta(seconds=(minute + 1) * 60 + 5)
-    new = []
-    for day in days:
-        key = f"patrolday:{worker_id}:{day.isoformat()}:{minute}"
-        if key not in _queued:
-            new.append(OutboxMessage(topic=DAY_TOPIC, payload={"worker": worker_id, "day": day.isoformat()},
-                                     dedupe_key=key, available_at=available_at))
+    keys = [(day, f"patrolday:{worker_id}:{day.isoformat()}:{minute}") for day in days]
+    new = [Message(topic=DAY_TOPIC, payload={"worker": worker_id, "day": day.isoformat()}, dedupe_key=key,
+                   available_at=available_at) for day, key in keys if key not in _queued]
     if not new:
         return
-    OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
-    keys = [m.dedupe_key for m in new]
+    outbox_put_many(new)
+    written = [m.dedupe_key for m in new]
 
     def remember():
         if len(_queued) > 100_000:
             _queued.clear()
-        _queued.update(keys)
+        _queued.update(written)
 
     transaction.on_commit(remember)
 
@@ -463,15 +459,13 @@ def patrol_day_compute(*, worker, day: dt.date, schedule: PatrolSchedule | None 
     return summary
 
 
-def _deliver_patrol_day(payload: dict) -> None:
+def patrol_day_deliver(payload: dict) -> None:
+    """Outbox handler of ``fieldwork.patrol_day`` (registered in FieldworkConfig.ready): recompute one worker-day."""
     from gridgov.accounts.models import User
 
     worker = User.objects.filter(pk=payload["worker"]).first()
     if worker is not None:
         patrol_day_compute(worker=worker, day=dt.date.fromisoformat(payload["day"]))
-
-
-HANDLERS[DAY_TOPIC] = _deliver_patrol_day
 
 
 def patrol_days_recompute(*, workers=None, days: list[dt.date]) -> int:

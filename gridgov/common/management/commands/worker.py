@@ -1,6 +1,7 @@
-"""`gridgov worker`: deliver outbox messages (notifications, 12345 callbacks) until stopped. Run one or more per
-machine, on as many machines as you like: claims never overlap (docs/outbox.md). Every ``--prune-every`` seconds
-(hourly) it also deletes delivered messages older than GRIDGOV_OUTBOX_KEEP_DAYS (``outbox_prune``)."""
+"""`gridgov worker`: run every background job of the platform — the outbox messages (notifications, 12345 callbacks,
+patrol-day summaries, registry Excel imports) — until stopped. Run one or more per machine, on as many machines as you
+like: claims never overlap (docs/outbox.md). Every ``--prune-every`` seconds (hourly) it also deletes delivered
+messages older than GRIDGOV_OUTBOX_KEEP_DAYS (``outbox_prune``)."""
 
 import signal
 import threading
@@ -10,13 +11,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections, connection
 
+from gridgov.common.models import OutboxMessage
 from gridgov.common.outbox import (
-    HANDLERS,
     default_worker_id,
     outbox_deliver_once,
     outbox_prune,
+    registered_topics,
 )
-from gridgov.registry.imports import import_jobs_poke
 
 
 class Command(BaseCommand):
@@ -40,19 +41,20 @@ class Command(BaseCommand):
         stop = threading.Event()
         restore = self._on_signals(stop)
         ends = time.monotonic() + max_seconds if max_seconds is not None else None
-        self.stdout.write(f"worker {worker_id}: started, topics: {', '.join(sorted(HANDLERS)) or '-'}")
+        topics = registered_topics()
+        self.stdout.write(f"worker {worker_id}: started, topics: {', '.join(topics) or '-'}")
+        self._warn_unhandled(worker_id, topics)
         try:
             while not stop.is_set():
                 if ends is not None and time.monotonic() >= ends:
                     break
                 if not connection.in_atomic_block:  # a long-lived process: drop broken or expired connections
                     close_old_connections()
-                import_jobs_poke()  # registry Excel imports left behind by a dead process (throttled, in a thread)
                 if next_prune is not None and time.monotonic() >= next_prune:
                     next_prune = time.monotonic() + prune_every
                     self._prune(worker_id)
                 try:
-                    outcome = outbox_deliver_once(worker_id=worker_id, handlers=HANDLERS, batch=batch,
+                    outcome = outbox_deliver_once(worker_id=worker_id, batch=batch,
                                                   lease_seconds=lease, stop=stop.is_set)
                 except DatabaseError as exc:  # the database is restarting or unreachable: wait, then go on
                     if once or connection.in_atomic_block:
@@ -71,6 +73,21 @@ class Command(BaseCommand):
         finally:
             restore()
         self.stdout.write(f"worker {worker_id}: stopped")
+
+    def _warn_unhandled(self, worker_id: str, topics: list[str]) -> None:
+        """Messages waiting for a topic no app registered keep failing (with the reason, in the admin): say so once
+        at start, so an operator sees a missing app or a typo in a topic without reading the queue."""
+        try:
+            unhandled = sorted(set(OutboxMessage.objects.filter(delivered_at__isnull=True).exclude(topic__in=topics)
+                                   .order_by().values_list("topic", flat=True).distinct()))
+        except DatabaseError:
+            if connection.in_atomic_block:
+                raise
+            connection.close()
+            return
+        if unhandled:
+            self.stderr.write(f"worker {worker_id}: messages wait for topics without a handler: "
+                              f"{', '.join(unhandled)} (they fail until an app registers one)")
 
     def _prune(self, worker_id: str) -> None:
         """Old delivered messages go; a failure here (the database is away) is reported and never stops delivery."""
