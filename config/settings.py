@@ -269,15 +269,13 @@ GRIDGOV_HOUSEHOLD_VISIT_DAYS = env_int("GRIDGOV_HOUSEHOLD_VISIT_DAYS", 90)
 if GRIDGOV_HOUSEHOLD_VISIT_DAYS < 1:
     raise ImproperlyConfigured("GRIDGOV_HOUSEHOLD_VISIT_DAYS must be at least 1")
 
-# Registry Excel import (docs/registry-import.md): largest file and most rows per upload, rows per written chunk,
-# and the lease a running import renews with every chunk (a job whose lease ran out is picked up again).
+# Registry Excel import (docs/registry-import.md): largest file and most rows per upload, rows per written chunk (one
+# transaction with its checkpoint). Imports run in `gridgov worker` under the outbox lease (GRIDGOV_OUTBOX_LEASE_SECONDS).
 GRIDGOV_IMPORT_MAX_BYTES = env_int("GRIDGOV_IMPORT_MAX_MB", 50) * 1024 * 1024
 GRIDGOV_IMPORT_MAX_ROWS = env_int("GRIDGOV_IMPORT_MAX_ROWS", 200_000)
 GRIDGOV_IMPORT_CHUNK_ROWS = env_int("GRIDGOV_IMPORT_CHUNK_ROWS", 2000)
-GRIDGOV_IMPORT_LEASE_SECONDS = env_int("GRIDGOV_IMPORT_LEASE_SECONDS", 120)
-if min(GRIDGOV_IMPORT_MAX_BYTES, GRIDGOV_IMPORT_MAX_ROWS, GRIDGOV_IMPORT_CHUNK_ROWS) < 1 or \
-        GRIDGOV_IMPORT_LEASE_SECONDS < 10:
-    raise ImproperlyConfigured("GRIDGOV_IMPORT_*: sizes must be at least 1 and the lease at least 10 seconds")
+if min(GRIDGOV_IMPORT_MAX_BYTES, GRIDGOV_IMPORT_MAX_ROWS, GRIDGOV_IMPORT_CHUNK_ROWS) < 1:
+    raise ImproperlyConfigured("GRIDGOV_IMPORT_*: sizes must be at least 1")
 
 NINJA_PAGINATION_PER_PAGE = 50
 

@@ -1,4 +1,4 @@
-"""The Excel API of the registries: templates, uploads (a job processed in the background), job status, the
+"""The Excel API of the registries: templates, uploads (a job run by `gridgov worker`), job status, the
 error report, and masked exports. Every answer is ``no-store``; a job and its error report are the uploader's only
 (anyone else gets 404). Roles: docs/registry-import.md."""
 
@@ -113,10 +113,7 @@ def job_list(request):
             summary="Progress and outcome of an import")
 @decorate_view(never_cache)
 def job_detail(request, job_id: Id):
-    job = imports.access_job(request.user, job_id)
-    if imports.job_is_stale(job):  # its process died: pick it up again here
-        imports.import_jobs_poke(every_seconds=5)
-    return job_out(job)
+    return job_out(imports.access_job(request.user, job_id))
 
 
 @router.get("/registry/imports/{job_id}/errors", response=responses({200: None}, not_found=True),

@@ -96,8 +96,6 @@ def job_progress(request, job_id: int):
         job = imports.access_job(request.user, job_id)
     except NotFound:
         return _not_found(request)
-    if imports.job_is_stale(job):
-        imports.import_jobs_poke(every_seconds=5)
     return _page(request, "registry/import_progress.html", _job_context(job))
 
 
@@ -105,6 +103,7 @@ def _job_context(job) -> dict:
     running = job.status not in imports.TERMINAL
     return {"job": job, "running": running, "progress": imports.job_progress(job),
             "title": LAYOUTS[job.kind].title, "statuses": ImportStatus,
+            "waiting_long": imports.job_waiting_long(job),
             "writing": running and job.total_rows and job.processed_rows >= job.total_rows}
 
 

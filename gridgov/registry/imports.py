@@ -1,7 +1,8 @@
 """The Excel import engine of the registries (docs/registry-import.md).
 
-``import_job_create`` (a service: checks the uploader and the file, stores it, queues an ``ImportJob``) starts the job
-in a background thread once its transaction commits; ``import_job_run`` does the work:
+``import_job_create`` (a service: checks the uploader and the file, stores it) writes the ``ImportJob`` and an outbox
+message (topic ``registry.import``) in one transaction; ``gridgov worker`` runs the message's handler,
+``import_job_handle`` → ``import_job_run``, which does the work — no thread of a web process ever does:
 
 1. The workbook is read with openpyxl in read-only mode, row by row (memory stays flat however long the file is).
 2. Every row is cleaned (``gridgov.registry.import_rows``): required fields, GB 11643 identity numbers, choice values,
@@ -12,24 +13,22 @@ in a background thread once its transaction commits; ``import_job_run`` does the
 4. Chunks are written with ``bulk_create`` / ``bulk_update`` (only the fields that changed), counting created,
    updated and unchanged rows: importing the same file again changes nothing.
 
-Modes: "apply the valid rows" commits chunk by chunk (progress is visible, a crash resumes after the last committed
-chunk); "all or nothing" validates the whole file first, refuses it when any row is bad, and otherwise writes every
-chunk in one transaction. Every bad row is listed by row, column and reason in an error workbook whose cells are
-masked. One audit row per import.
+Modes: "apply the valid rows" commits chunk by chunk; "all or nothing" validates the whole file first, refuses it when
+any row is bad, and otherwise writes every chunk in one transaction. Every bad row is listed by row, column and reason
+in an error workbook whose cells are masked. One audit row per import.
 
-Robustness: a job is claimed with a conditional update and a lease (``GRIDGOV_IMPORT_LEASE_SECONDS``) renewed with
-every chunk, in the chunk's own transaction (a fencing check: a worker that lost its lease writes nothing more).
-A job left queued, or running with an expired lease, by a process that died is picked up again by
-``import_jobs_resume`` (``manage.py registry_imports``, ``gridgov worker``, and the job page's polling).
-
-The model has no lease column yet: while a job is running, ``finished_at`` holds the lease's expiry; it becomes the
-real finishing time when the job ends (see the report: a ``lease_until`` field would be cleaner).
+Surviving the worker's death (``kill -9``): each chunk commits its rows together with the checkpoint (rows done and
+the counts so far, on the job) and the renewal of the outbox message's lease (``outbox_heartbeat``, the fencing
+check: a worker that lost its lease writes nothing more). When a worker dies its lease runs out
+(``GRIDGOV_OUTBOX_LEASE_SECONDS``), another worker claims the message and the job resumes: the file is read again from
+the start (so the error report and the duplicate check are complete) and written only after the checkpoint — no row
+lost, none written twice, and the progress bar goes on from where it stood. A worker asked to stop (SIGTERM) hands
+the job back after its current chunk.
 """
 
 import datetime as dt
 import io
 import logging
-import threading
 import time
 import uuid
 import zipfile
@@ -38,8 +37,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import OperationalError, close_old_connections, connection, transaction
-from django.db.models import Q, Value
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -47,6 +46,7 @@ from django.utils.translation import gettext as _
 from gridgov.common.audit import audit_record
 from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.models import AuditLog
+from gridgov.common.outbox import LeaseLost, Released, outbox_heartbeat, outbox_put
 from gridgov.registry.choices import ImportMode, ImportStatus
 from gridgov.registry.excel import DATA_SHEET, IMPORT_ROLES, LAYOUTS, Layout
 from gridgov.registry.import_rows import Context, RowError, clean_row, resolve_chunk
@@ -54,8 +54,9 @@ from gridgov.registry.models import ImportJob
 
 log = logging.getLogger("gridgov.registry.imports")
 
+TOPIC = "registry.import"  # outbox topic; handler registered in RegistryConfig.ready
 TERMINAL = {ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED}
-QUEUED_GRACE_SECONDS = 10  # a queued job older than this has lost its starting thread
+WAITING_HINT_SECONDS = 30  # a job still queued after this long: the page says a background worker must be running
 
 
 def max_bytes() -> int:
@@ -70,17 +71,9 @@ def chunk_rows() -> int:
     return getattr(settings, "GRIDGOV_IMPORT_CHUNK_ROWS", 2000)
 
 
-def lease_seconds() -> int:
-    return getattr(settings, "GRIDGOV_IMPORT_LEASE_SECONDS", 120)
-
-
 WRITE_ATTEMPTS = 3  # a chunk whose transaction could not start (database locked) is tried again
 MAX_REPORTED_ERRORS = 20_000  # listed one by one in the error workbook; beyond that only counted
 MAX_UNCOMPRESSED_RATIO = 100  # an .xlsx is a zip: refuse one that expands beyond 100× the size limit
-
-
-class LeaseLost(Exception):
-    """Another worker took the job over (this one was too slow or was thought dead): stop without writing."""
 
 
 class _Refused(Exception):
@@ -157,7 +150,8 @@ def can_import(user) -> bool:
 
 def import_job_create(*, actor, kind: str, mode: str, upload, file_name: str = "") -> ImportJob:
     """Check the uploader, the registry, the mode and the file (size, .xlsx, headers, rows), store the file under a
-    server-generated name and queue the job; it starts in the background when this transaction commits."""
+    server-generated name and queue the job: the job and its outbox message are written in one transaction, and
+    ``gridgov worker`` runs it."""
     if not can_import(actor):
         raise PermissionDenied(_("Your role may not import registry data."))
     if kind not in LAYOUTS:
@@ -192,7 +186,7 @@ def import_job_create(*, actor, kind: str, mode: str, upload, file_name: str = "
         job = ImportJob.objects.create(kind=kind, mode=mode, file_name=display_name[:200],
                                        file_sha256=digest.hexdigest(), file=stored, total_rows=estimated,
                                        created_by=actor)
-        transaction.on_commit(lambda: import_start_background(job.pk))
+        outbox_put(topic=TOPIC, payload={"job_id": job.pk}, dedupe_key=f"{TOPIC}:{job.pk}")
     return job
 
 
@@ -219,25 +213,20 @@ def job_progress(job: ImportJob) -> int:
     return min(99, int(job.processed_rows * 100 / job.total_rows))
 
 
-def job_is_stale(job: ImportJob, *, now=None) -> bool:
+def job_waiting_long(job: ImportJob, *, now=None) -> bool:
+    """Still queued well after the upload: no background worker has taken it (is ``gridgov worker`` running?)."""
     now = now or timezone.now()
-    if job.status == ImportStatus.QUEUED:
-        return job.created_at < now - dt.timedelta(seconds=QUEUED_GRACE_SECONDS)
-    return job.status == ImportStatus.RUNNING and (job.finished_at is None or job.finished_at < now)
+    return job.status == ImportStatus.QUEUED and job.created_at < now - dt.timedelta(seconds=WAITING_HINT_SECONDS)
 
 
 # ======================================================================================================================
 # Running a job
 # ======================================================================================================================
-def _claim(job_id: int):
-    """Take the job if it is queued, or running under an expired lease. Returns the lease (the fencing token)."""
-    now = timezone.now()
-    lease = now + dt.timedelta(seconds=lease_seconds())
-    takeable = Q(status=ImportStatus.QUEUED) | Q(status=ImportStatus.RUNNING, finished_at__lt=now) | \
-        Q(status=ImportStatus.RUNNING, finished_at__isnull=True)
-    taken = ImportJob.objects.filter(takeable, pk=job_id).update(
-        status=ImportStatus.RUNNING, started_at=Coalesce("started_at", Value(now)), finished_at=lease)
-    return lease if taken else None
+def _start(job_id: int) -> None:
+    """Mark the job running (its first start is kept). The worker holds the job's outbox message under a lease, so it
+    is the only one running it; an interrupted run is simply resumed from the checkpoint."""
+    ImportJob.objects.filter(pk=job_id, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]).update(
+        status=ImportStatus.RUNNING, started_at=Coalesce("started_at", Value(timezone.now())))
 
 
 @dataclass
@@ -251,19 +240,18 @@ class Counts:
 @dataclass
 class Run:
     job: ImportJob
-    lease: dt.datetime
     layout: Layout = None
     errors: list = field(default_factory=list)  # RowError, at most MAX_REPORTED_ERRORS
     error_count: int = 0
     bad_rows: set = field(default_factory=set)
 
-    def renew(self, **values) -> None:
-        """Extend the lease (and store progress) if this worker still holds the job; LeaseLost otherwise."""
-        lease = timezone.now() + dt.timedelta(seconds=values.pop("seconds", lease_seconds()))
-        held = ImportJob.objects.filter(pk=self.job.pk, status=ImportStatus.RUNNING, finished_at=self.lease)
-        if held.update(finished_at=lease, **values) != 1:
-            raise LeaseLost
-        self.lease = lease
+    def checkpoint(self, **values) -> None:
+        """Store progress on the job, and renew the worker's lease — inside the caller's transaction when it writes
+        rows, so the rows, the checkpoint and the fencing check commit together. LeaseLost if the job is no longer
+        this worker's to run."""
+        outbox_heartbeat()
+        if ImportJob.objects.filter(pk=self.job.pk, status=ImportStatus.RUNNING).update(**values) != 1:
+            raise LeaseLost(f"import {self.job.pk} is no longer running")
 
     def add_errors(self, errors: list[RowError]) -> None:
         for error in errors:
@@ -273,23 +261,35 @@ class Run:
                 self.errors.append(error)
 
 
+def import_job_handle(payload: dict) -> None:
+    """Outbox handler of ``registry.import`` (registered in RegistryConfig.ready): run or resume the job to its end.
+    Raising (the database is away, a lease was lost) leaves the message for the outbox to retry."""
+    import_job_run(job_id=int(payload["job_id"]))
+
+
 def import_job_run(*, job_id: int) -> ImportJob | None:
-    """Claim the job and run it to the end; None when another worker holds it (or it is finished)."""
-    lease = _claim(job_id)
-    if lease is None:
-        return None
-    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    run = Run(job=job, lease=lease, layout=LAYOUTS[job.kind])
+    """Run the job to its end, resuming after its last committed chunk; None when it no longer exists. A job that
+    has ended is returned as it is. ``gridgov worker`` calls it through the outbox, which holds the lease; called
+    directly (tests, a shell) there is no lease, so nothing else may run the same job at the same time."""
+    job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
+    if job is None or job.status in TERMINAL:
+        return job
+    _start(job_id)
+    job.refresh_from_db()
+    run = Run(job=job, layout=LAYOUTS[job.kind])
     with translation.override(settings.LANGUAGE_CODE):
         try:
             _run(run)
-        except LeaseLost:
-            log.warning("import %s: lease lost, another worker has it", job_id)
-            return None
+        except (LeaseLost, Released):
+            raise  # another worker has it / the worker is stopping: the job stays running, its checkpoint kept
+        except (OperationalError, InterfaceError):
+            log.warning("import %s: the database is unavailable; the job resumes when the outbox retries", job_id)
+            raise
         except Exception as exc:  # noqa: BLE001 - the job must end in a clear state whatever went wrong
             log.exception("import %s failed: %s", job_id, type(exc).__name__)
             if connection.in_atomic_block:
                 raise
+            job.refresh_from_db()
             _finish(run, ImportStatus.FAILED, Counts(processed=job.processed_rows, created=job.created_rows,
                                                      updated=job.updated_rows, unchanged=job.unchanged_rows),
                     message=_("The import stopped on an internal error; rows already applied stay. Upload the "
@@ -326,11 +326,12 @@ def _run(run: Run) -> None:
             sheet.workbook.close()
 
 
-def _chunks(run: Run, sheet: Sheet, context: Context):
-    """Cleaned and resolved chunks: (rows in the chunk, the plan to write). Rows beyond the size limit are errors."""
+def _chunks(run: Run, sheet: Sheet, context: Context, *, boundary: int = 0):
+    """Cleaned and resolved chunks: (rows in the chunk, the plan to write). Rows beyond the size limit are errors.
+    A chunk always ends at ``boundary`` rows (a checkpoint), whatever the chunk size was when it was written."""
     size = chunk_rows()
     buffer = []
-    seen = 0
+    seen = taken = 0
     for number, raw in data_rows(sheet):
         seen += 1
         if seen > max_rows():
@@ -338,7 +339,8 @@ def _chunks(run: Run, sheet: Sheet, context: Context):
                 "max": max_rows()})])
             continue
         buffer.append((number, raw))
-        if len(buffer) >= size:
+        taken += 1
+        if len(buffer) >= size or taken == boundary:
             yield _resolve(run, buffer, context)
             buffer = []
     if buffer:
@@ -359,21 +361,25 @@ def _resolve(run: Run, rows, context: Context):
 
 
 def _valid_rows(run: Run, sheet: Sheet, context: Context) -> None:
+    """Each chunk commits its rows with the checkpoint (rows done, counts) and the lease renewal. A resumed run reads
+    the chunks before its checkpoint again only for their errors and keys, and writes from the checkpoint on."""
     job = run.job
     done_before = job.processed_rows  # rows committed by an earlier, interrupted run of this job
     counts = Counts(processed=0, created=job.created_rows, updated=job.updated_rows, unchanged=job.unchanged_rows)
-    for n_rows, plan in _chunks(run, sheet, context):
+    for n_rows, plan in _chunks(run, sheet, context, boundary=done_before):
         end = counts.processed + n_rows
         if end <= done_before:  # committed before the interruption: only its errors and keys were needed again
             counts.processed = end
+            outbox_heartbeat()  # re-reading a long file takes a while: keep the lease
             continue
         for attempt in range(WRITE_ATTEMPTS):  # SQLite: another long writer may hold the lock past its timeout
             try:
                 with transaction.atomic():
                     created, updated, unchanged = plan.write(actor=job.created_by)
-                    run.renew(processed_rows=end, created_rows=counts.created + created,
-                              updated_rows=counts.updated + updated, unchanged_rows=counts.unchanged + unchanged,
-                              error_rows=len(run.bad_rows), total_rows=max(job.total_rows, end))
+                    run.checkpoint(processed_rows=end, created_rows=counts.created + created,
+                                   updated_rows=counts.updated + updated,
+                                   unchanged_rows=counts.unchanged + unchanged, error_rows=len(run.bad_rows),
+                                   total_rows=max(job.total_rows, end))
                 break
             except OperationalError:
                 if attempt == WRITE_ATTEMPTS - 1:
@@ -384,30 +390,36 @@ def _valid_rows(run: Run, sheet: Sheet, context: Context) -> None:
         counts.updated += updated
         counts.unchanged += unchanged
         counts.processed = end
+        outbox_heartbeat(checkpoint=True)  # committed: a stopping worker hands the job back here
     _finish(run, ImportStatus.DONE, counts)
 
 
 def _all_or_nothing(run: Run, sheet: Sheet, context: Context, data) -> None:
     """First pass: validate and resolve everything (progress shown). Any bad row: refused, nothing written.
-    Second pass: the same pipeline again, writing every chunk inside one transaction."""
+    Second pass: the same pipeline again, writing every chunk inside one transaction. Nothing is committed before the
+    end, so an interrupted job starts over (its progress bar does not go back: it shows the furthest row reached)."""
     job = run.job
+    shown = job.processed_rows
     processed = 0
     for n_rows, _plan in _chunks(run, sheet, context):
         processed += n_rows
-        run.renew(processed_rows=processed, error_rows=len(run.bad_rows), total_rows=max(job.total_rows, processed))
+        if processed > shown:
+            shown = processed
+            ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
+                processed_rows=processed, error_rows=len(run.bad_rows), total_rows=max(job.total_rows, processed))
+        outbox_heartbeat(checkpoint=True)  # nothing is committed yet: a stopping worker hands the job back here
     if run.error_count:
         _finish(run, ImportStatus.REFUSED, Counts(processed=processed),
                 message=_("%(n)d rows have errors: nothing was imported. Correct them and upload the file again.")
                 % {"n": len(run.bad_rows)})
         return
-    # The writing pass holds one transaction: give it a lease long enough for the whole file (about 200 rows/s).
-    run.renew(seconds=lease_seconds() + processed // 200)
     sheet.workbook.close()
     second = open_sheet(data, run.layout)
     context.reset_file_keys()
     counts = Counts(processed=processed)
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # the lease is renewed inside: on PostgreSQL that locks the message until the end
+            outbox_heartbeat()
             for _n, plan in _chunks(run, second, context):
                 if run.error_count:
                     raise _Refused
@@ -415,6 +427,7 @@ def _all_or_nothing(run: Run, sheet: Sheet, context: Context, data) -> None:
                 counts.created += created
                 counts.updated += updated
                 counts.unchanged += unchanged
+                outbox_heartbeat()
             if run.error_count:
                 raise _Refused
             _finish(run, ImportStatus.DONE, counts)
@@ -436,11 +449,12 @@ def _finish(run: Run, status: str, counts: Counts, *, message: str = "") -> None
     if status != ImportStatus.FAILED:
         values["total_rows"] = counts.processed  # the rows actually read (the sheet's dimension was an estimate)
     with transaction.atomic():
-        held = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING, finished_at=run.lease)
-        if held.update(finished_at=now, **values) != 1:
+        try:
+            run.checkpoint(finished_at=now, **values)
+        except LeaseLost:
             if error_name:
                 default_storage.delete(error_name)
-            raise LeaseLost
+            raise
         outcome = {ImportStatus.DONE: AuditLog.Outcome.SUCCESS,
                    ImportStatus.REFUSED: AuditLog.Outcome.DENIED}.get(status, AuditLog.Outcome.FAILED)
         audit_record(actor=job.created_by, action="registry.import", obj=job, outcome=outcome, detail={
@@ -490,75 +504,3 @@ def write_error_workbook(run: Run) -> str:
     wb.save(buf)
     return default_storage.save(f"imports/{timezone.now():%Y/%m}/errors-{uuid.uuid4().hex}.xlsx",
                                 ContentFile(buf.getvalue()))
-
-
-# ======================================================================================================================
-# Background: a thread per job in the web process, and the pick-up of jobs a dead process left behind
-# ======================================================================================================================
-def import_start_background(job_id: int) -> threading.Thread:
-    thread = threading.Thread(target=_thread_main, args=(job_id,), name=f"gridgov-import-{job_id}", daemon=True)
-    thread.start()
-    return thread
-
-
-def _thread_main(job_id: int) -> None:
-    try:
-        close_old_connections()
-        import_job_run(job_id=job_id)
-    except Exception:  # noqa: BLE001 - a thread must not die silently
-        log.exception("import %s: background thread failed", job_id)
-    finally:
-        connection.close()
-
-
-def stale_jobs():
-    now = timezone.now()
-    return ImportJob.objects.filter(
-        Q(status=ImportStatus.QUEUED, created_at__lt=now - dt.timedelta(seconds=QUEUED_GRACE_SECONDS))
-        | Q(status=ImportStatus.RUNNING, finished_at__lt=now)
-        | Q(status=ImportStatus.RUNNING, finished_at__isnull=True)).order_by("created_at", "id")
-
-
-def import_jobs_resume(*, limit: int = 10) -> list[int]:
-    """Run the jobs a dead process left queued or running (expired lease), oldest first; returns their ids."""
-    ran = []
-    for job_id in list(stale_jobs().values_list("id", flat=True)[:limit]):
-        if import_job_run(job_id=job_id) is not None:
-            ran.append(job_id)
-    return ran
-
-
-_poke_lock = threading.Lock()
-_poke_state = {"thread": None, "at": 0.0}
-
-
-def import_jobs_poke(*, every_seconds: float = 30.0) -> bool:
-    """At most every ``every_seconds``, resume stale jobs in one background thread (``gridgov worker`` calls this
-    in its loop; the job page calls it when the job it shows is stale). True when a thread was started."""
-    with _poke_lock:
-        thread = _poke_state["thread"]
-        if thread is not None and thread.is_alive():
-            return False
-        if time.monotonic() - _poke_state["at"] < every_seconds:
-            return False
-        _poke_state["at"] = time.monotonic()
-        try:
-            if not stale_jobs().exists():
-                return False
-        except Exception:  # noqa: BLE001 - the database is away: next time
-            return False
-
-        def main():
-            try:
-                close_old_connections()
-                import_jobs_resume()
-            except Exception:  # noqa: BLE001
-                log.exception("resuming imports failed")
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=main, name="gridgov-import-resume", daemon=True)
-        _poke_state["thread"] = thread
-        thread.start()
-        return True
-

@@ -37,8 +37,8 @@ def handlers(monkeypatch):
 # register(): each owning app, once, in AppConfig.ready
 # ======================================================================================================================
 def test_the_apps_register_their_topics_when_django_starts():
-    assert {"event.assigned", "event.supervised", "hotline.callback", "fieldwork.patrol_day"} <= set(
-        registered_topics())
+    assert {"event.assigned", "event.supervised", "hotline.callback", "fieldwork.patrol_day",
+            "registry.import"} <= set(registered_topics())
 
 
 def test_one_handler_per_topic(handlers):

@@ -5,17 +5,15 @@ import datetime as dt
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 
 from gridgov.common.errors import PermissionDenied, ValidationFailed
-from gridgov.common.models import AuditLog
+from gridgov.common.models import AuditLog, OutboxMessage
+from gridgov.common.outbox import outbox_deliver_once
 from gridgov.registry.excel import export_workbook, template_workbook
 from gridgov.registry.idcard import id_hash
-from gridgov.registry.imports import (
-    import_job_create,
-    import_job_run,
-    import_jobs_resume,
-)
+from gridgov.registry.imports import import_job_create
 from gridgov.registry.models import ImportJob, Person
 from gridgov.registry.tests.import_helpers import (
     fill,
@@ -43,9 +41,11 @@ def upload(user, kind, data: bytes, mode="valid_rows") -> ImportJob:
 
 
 def run_import(user, kind, data: bytes, mode="valid_rows") -> ImportJob:
-    done = import_job_run(job_id=upload(user, kind, data, mode).pk)
-    assert done is not None
-    return done
+    """Upload, then run the job as `gridgov worker` does: through its outbox message."""
+    job = upload(user, kind, data, mode)
+    assert outbox_deliver_once(worker_id="test-worker").delivered == 1
+    job.refresh_from_db()
+    return job
 
 
 def error_file(job) -> bytes:
@@ -390,46 +390,147 @@ def test_roles_that_do_not_change_the_registry_may_not_import(user, people_templ
 
 
 # ======================================================================================================================
-# Robustness: a job left behind by a dead process is picked up; a live lease is respected
+# One job path: the upload queues the job with its outbox message; the worker runs it, resumes it, hands it back
 # ======================================================================================================================
-def test_a_queued_job_left_by_a_dead_process_is_resumed(worker, grid_a, people_template):
-    job = upload(worker, "people", fill(people_template, [person_row(n, grid_a.code) for n in range(1100, 1105)]))
-    assert import_jobs_resume() == []  # just queued: its own thread is about to start it
-    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=5))
+def import_message(job) -> OutboxMessage:
+    return OutboxMessage.objects.get(topic="registry.import", dedupe_key=f"registry.import:{job.pk}")
 
-    assert import_jobs_resume() == [job.pk]
 
+def five_rows(grid_a, start: int, n: int = 5) -> list[dict]:
+    return [person_row(k, grid_a.code) for k in range(start, start + n)]
+
+
+def committed(job) -> tuple:
     job.refresh_from_db()
-    assert (job.status, job.created_rows) == ("done", 5)
+    return job.status, job.processed_rows, job.created_rows, job.unchanged_rows
 
 
-def test_a_running_job_with_an_expired_lease_resumes_after_its_last_committed_chunk(worker, grid_a,
-                                                                                   people_template, settings):
+def test_an_upload_writes_its_job_and_its_message_together_and_the_worker_runs_it(worker, grid_a, people_template):
+    job = upload(worker, "people", fill(people_template, five_rows(grid_a, 1100)))
+    message = import_message(job)
+    assert job.status == "queued" and message.payload == {"job_id": job.pk} and message.delivered_at is None
+    with pytest.raises(RuntimeError), transaction.atomic():  # an upload whose request fails leaves neither
+        upload(worker, "people", fill(people_template, five_rows(grid_a, 1150)))
+        raise RuntimeError("the request failed after the upload")
+    assert list(ImportJob.objects.values_list("id", flat=True)) == [job.pk]
+    assert OutboxMessage.objects.filter(topic="registry.import").count() == 1
+
+    assert outbox_deliver_once(worker_id="w").delivered == 1
+
+    assert committed(job) == ("done", 5, 5, 0)
+    assert import_message(job).delivered_at is not None
+    assert outbox_deliver_once(worker_id="w").claimed == 0
+
+
+def _stop_after(job, rows: int):
+    return lambda: ImportJob.objects.filter(pk=job.pk, processed_rows__gte=rows).exists()
+
+
+def test_a_stopping_worker_hands_the_import_back_after_a_committed_chunk(worker, grid_a, people_template, settings):
     settings.GRIDGOV_IMPORT_CHUNK_ROWS = 2
-    rows = [person_row(n, grid_a.code) for n in range(1200, 1205)]
-    run_import(worker, "people", fill(people_template, rows[:2]))  # what the dead process committed
-    job = upload(worker, "people", fill(people_template, rows))
-    ImportJob.objects.filter(pk=job.pk).update(status="running", processed_rows=2, created_rows=2,
-                                               started_at=timezone.now() - dt.timedelta(minutes=10),
-                                               finished_at=timezone.now() - dt.timedelta(minutes=1))
+    job = upload(worker, "people", fill(people_template, five_rows(grid_a, 1200)))
 
-    assert import_jobs_resume() == [job.pk]
+    outcome = outbox_deliver_once(worker_id="w", stop=_stop_after(job, 2))  # SIGTERM during the first chunk
 
-    job.refresh_from_db()
-    assert (job.status, job.processed_rows, job.created_rows, job.unchanged_rows) == ("done", 5, 5, 0)
-    assert all(person(make_id(n)) for n in range(1200, 1205))
+    assert (outcome.delivered, outcome.failed, outcome.skipped) == (0, 0, 1)
+    assert committed(job) == ("running", 2, 2, 0)  # the first chunk and its checkpoint, nothing more
+    assert [n for n in range(1200, 1205) if Person.objects.filter(id_hash=id_hash("resident_id", make_id(n)))] == [
+        1200, 1201]
+    message = import_message(job)
+    assert (message.claimed_by, message.claimed_until, message.attempts) == ("", None, 0)  # back in the queue now
+
+    assert outbox_deliver_once(worker_id="next").delivered == 1
+    assert committed(job) == ("done", 5, 5, 0)  # resumed: rows 1-2 not written again, none lost
 
 
-def test_a_job_under_a_live_lease_is_left_alone(worker, grid_a, people_template):
-    job = upload(worker, "people", fill(people_template, [person_row(1300, grid_a.code)]))
-    lease = timezone.now() + dt.timedelta(minutes=1)
-    ImportJob.objects.filter(pk=job.pk).update(status="running", finished_at=lease)
+def test_a_dead_workers_import_resumes_from_its_checkpoint_once_its_lease_runs_out(worker, grid_a, people_template,
+                                                                                  settings):
+    settings.GRIDGOV_IMPORT_CHUNK_ROWS = 2
+    job = upload(worker, "people", fill(people_template, five_rows(grid_a, 1300)))
+    outbox_deliver_once(worker_id="w", stop=_stop_after(job, 2))
+    lease = timezone.now() + dt.timedelta(seconds=60)  # as a worker killed after its first chunk leaves it
+    OutboxMessage.objects.filter(pk=import_message(job).pk).update(claimed_by="dead", claimed_until=lease)
 
-    assert import_job_run(job_id=job.pk) is None
-    assert import_jobs_resume() == []
-    job.refresh_from_db()
-    assert job.status == "running" and job.created_rows == 0
-    assert not Person.objects.filter(id_hash=id_hash("resident_id", make_id(1300))).exists()
+    assert outbox_deliver_once(worker_id="B").claimed == 0  # its lease still runs: nobody else touches the job
+    assert committed(job) == ("running", 2, 2, 0)
+
+    OutboxMessage.objects.filter(claimed_by="dead").update(claimed_until=timezone.now() - dt.timedelta(seconds=1))
+    assert outbox_deliver_once(worker_id="B").delivered == 1
+    assert committed(job) == ("done", 5, 5, 0)
+    assert all(person(make_id(n)) for n in range(1300, 1305))
+
+
+def test_a_resumed_import_starts_at_its_checkpoint_whatever_the_chunk_size(worker, grid_a, people_template,
+                                                                          settings):
+    settings.GRIDGOV_IMPORT_CHUNK_ROWS = 3
+    job = upload(worker, "people", fill(people_template, five_rows(grid_a, 1400, n=7)))
+    outbox_deliver_once(worker_id="w", stop=_stop_after(job, 3))
+    assert committed(job) == ("running", 3, 3, 0)
+
+    settings.GRIDGOV_IMPORT_CHUNK_ROWS = 2  # the next worker is configured otherwise: its chunks straddle row 3
+    assert outbox_deliver_once(worker_id="next").delivered == 1
+    assert committed(job) == ("done", 7, 7, 0)  # row 4 is created, not counted as "unchanged"
+
+
+def test_a_worker_that_lost_its_lease_mid_import_writes_no_more_rows(worker, grid_a, people_template, settings,
+                                                                    monkeypatch):
+    """Worker A stalls after its first chunk (thought dead); its lease runs out and B claims the message. A wakes up
+    and writes its second chunk: the lease check in that chunk's transaction fails and the chunk is rolled back."""
+    from gridgov.common.outbox import outbox_heartbeat
+    from gridgov.registry import imports
+
+    settings.GRIDGOV_IMPORT_CHUNK_ROWS = 2
+    job = upload(worker, "people", fill(people_template, five_rows(grid_a, 1500)))
+    stalled = []
+
+    def heartbeat(*, checkpoint=False):
+        if checkpoint and not stalled:  # right after the first commit: A stalls, B takes the message over
+            stalled.append(True)
+            OutboxMessage.objects.filter(claimed_by="A").update(
+                claimed_by="B", claimed_until=timezone.now() + dt.timedelta(seconds=60))
+            return
+        outbox_heartbeat(checkpoint=checkpoint)
+
+    monkeypatch.setattr(imports, "outbox_heartbeat", heartbeat)
+    outcome = outbox_deliver_once(worker_id="A")
+
+    assert (outcome.delivered, outcome.failed, outcome.skipped) == (0, 0, 1)
+    assert committed(job) == ("running", 2, 2, 0)
+    assert not Person.objects.filter(id_hash__in=[id_hash("resident_id", make_id(n)) for n in (1502, 1503)])
+    message = import_message(job)
+    assert (message.claimed_by, message.attempts, message.last_error) == ("B", 0, "")
+
+    monkeypatch.undo()
+    OutboxMessage.objects.filter(claimed_by="B").update(claimed_until=timezone.now() - dt.timedelta(seconds=1))
+    assert outbox_deliver_once(worker_id="C").delivered == 1
+    assert committed(job) == ("done", 5, 5, 0)
+
+
+def test_a_database_outage_mid_import_is_retried_from_the_checkpoint_not_failed(worker, grid_a, people_template,
+                                                                               settings, monkeypatch):
+    from django.db import OperationalError
+
+    from gridgov.registry import imports
+
+    settings.GRIDGOV_IMPORT_CHUNK_ROWS = 2
+    job = upload(worker, "people", fill(people_template, five_rows(grid_a, 1600)))
+    real, calls = imports._resolve, []
+
+    def resolve(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "_resolve", resolve)
+    assert outbox_deliver_once(worker_id="w").failed == 1
+
+    assert committed(job) == ("running", 2, 2, 0)  # not "failed": the rows so far stay, the job waits for the retry
+    message = import_message(job)
+    assert message.attempts == 1 and message.last_error.startswith("OperationalError: server closed")
+    OutboxMessage.objects.filter(pk=message.pk).update(available_at=timezone.now())
+    assert outbox_deliver_once(worker_id="w").delivered == 1
+    assert committed(job) == ("done", 5, 5, 0)
 
 
 # ======================================================================================================================
@@ -444,26 +545,10 @@ def test_three_thousand_rows_in_chunks(worker, grid_a, people_template, django_a
 
     job = upload(worker, "people", data)
     with django_assert_max_num_queries(120):  # bounded by chunks, never by rows
-        import_job_run(job_id=job.pk)
+        assert outbox_deliver_once(worker_id="w").delivered == 1
 
     job.refresh_from_db()
     assert (job.status, job.total_rows, job.created_rows, job.error_rows) == ("done", 3000, 2993, 7)
     assert job.processed_rows == 3000
     again = run_import(worker, "people", data)
     assert (again.created_rows, again.updated_rows, again.unchanged_rows, again.error_rows) == (0, 0, 2993, 7)
-
-
-def test_the_registry_imports_command_runs_what_a_dead_process_left(worker, grid_a, people_template):
-    import io
-
-    from django.core.management import call_command
-
-    job = upload(worker, "people", fill(people_template, [person_row(1400, grid_a.code)]))
-    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=5))
-    out = io.StringIO()
-
-    call_command("registry_imports", "--once", stdout=out)
-
-    job.refresh_from_db()
-    assert job.status == "done" and job.created_rows == 1
-    assert f"1 waiting, 1 run ({job.pk})" in out.getvalue()

@@ -68,6 +68,26 @@ def test_upload_runs_shows_progress_and_serves_the_error_report(as_user, user, g
     assert as_user("worker_b").get(f"/registry/import/{job.pk}/errors.xlsx").status_code == 404
 
 
+def test_a_job_no_worker_has_taken_says_so_on_its_page(as_user, grid_a):
+    """Uploads are run by `gridgov worker` only: a job still queued half a minute later tells the user what to ask."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client = as_user("worker_a")
+    data = fill(client.get("/registry/import/template/people.xlsx").content, [person_row(1, grid_a.code)])
+    client.post("/registry/import/", {"kind": "people", "mode": "valid_rows",
+                                      "file": SimpleUploadedFile("人口.xlsx", data)})
+    job = ImportJob.objects.get()
+    assert 'id="job-waiting"' not in client.get(f"/registry/import/{job.pk}/progress/").content.decode()
+
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(seconds=31))
+    html = client.get(f"/registry/import/{job.pk}/progress/").content.decode()
+    assert 'id="job-waiting"' in html and "gridgov worker" in html and 'hx-trigger="every 1s"' in html
+    job.refresh_from_db()
+    assert job.status == "queued"  # looking at the page never runs the job in the web process
+
+
 def test_a_bad_upload_is_answered_on_the_page_and_creates_no_job(as_user):
     response = as_user("worker_a").post("/registry/import/", {
         "kind": "people", "mode": "valid_rows", "file": SimpleUploadedFile("a.xlsx", b"not a workbook")})

@@ -1,10 +1,12 @@
 """Real Chromium: community staff download the people template, fill it (with some bad rows), upload it in "apply
-the valid rows" mode, watch the progress bar reach the end (htmx polling of a job run by a background thread of the
-live server) and download the error report, whose rows name the row, column and reason — masked."""
+the valid rows" mode, watch the progress bar reach the end (htmx polling of a job run by a separate `manage.py worker`
+process beside the live server, as `gridgov serve` runs one beside gunicorn) and download the error report, whose
+rows name the row, column and reason — masked."""
 
 import pytest
 from openpyxl import load_workbook
 
+from gridgov.common.tests.worker_process import start_worker, stop
 from gridgov.registry.tests.import_helpers import (
     fill,
     make_id,
@@ -21,12 +23,21 @@ N_GOOD = 300
 
 
 def test_community_staff_import_people_with_bad_rows(demo_live_server, page_for, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    worker = start_worker("browser-test", log=tmp_path / "worker.log", env={
+        "GRIDGOV_MEDIA_ROOT": str(settings.MEDIA_ROOT), "GRIDGOV_MEDIA_STORAGE": "local",
+        "GRIDGOV_IMPORT_CHUNK_ROWS": "50"})  # several chunks: the bar moves
+    try:
+        _import_people(demo_live_server, page_for, tmp_path)
+    finally:
+        stop(worker)
+
+
+def _import_people(demo_live_server, page_for, tmp_path):
     from gridgov.accounts.models import User
     from gridgov.registry.idcard import id_hash
     from gridgov.registry.models import ImportJob, Person
 
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.GRIDGOV_IMPORT_CHUNK_ROWS = 50  # several chunks: the bar moves
     base = demo_live_server.url
     grid_a = User.objects.get(username="worker_a").grids.get()
     grid_b = User.objects.get(username="worker_b").grids.get()
