@@ -2,6 +2,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management import call_command
@@ -47,23 +49,45 @@ class Command(BaseCommand):
         argv = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{host}:{port}",
                 "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
                 "--graceful-timeout", "10"]
-        worker = None
-        if not no_worker:  # notices, 12345 callbacks, patrol summaries, left-over imports: the outbox worker
-            env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings")}
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings")}
+
+        def start_worker():  # every background job (notices, callbacks, summaries, imports): the outbox worker
             worker = subprocess.Popen([sys.executable, "-m", "django", "worker"], env=env)
             self.stdout.write(f"Background worker started (pid {worker.pid}); `--no-worker` to run it elsewhere.")
             sys.stdout.flush()
+            return worker
+
         server = subprocess.Popen(argv)
         signal.signal(signal.SIGTERM, lambda *_: server.terminate())
-        try:
-            code = server.wait()
-        except KeyboardInterrupt:  # Ctrl-C reaches both children through the process group
-            code = server.wait()
-        finally:
-            if worker is not None:
-                worker.terminate()
-                try:
-                    worker.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
-        sys.exit(code)
+        sys.exit(supervise(server, None if no_worker else start_worker,
+                           log=lambda text: self.stderr.write(text)))
+
+
+def supervise(server: subprocess.Popen, start_worker: Callable[[], subprocess.Popen] | None, *, poll: float = 2.0,
+              restart_gap: float = 5.0, log: Callable[[str], None] = print) -> int:
+    """Wait for the web server to exit and return its exit code. Meanwhile keep one background worker running: web
+    processes run no background work themselves, so a worker that died (OOM, kill -9) is started again (at most one
+    start per ``restart_gap`` seconds); its jobs resume once their lease has run out. The worker is stopped (SIGTERM,
+    then SIGKILL after 15 s) when the server exits."""
+    worker = start_worker() if start_worker is not None else None
+    started = time.monotonic()
+    try:
+        while True:
+            try:
+                return server.wait(timeout=poll)
+            except subprocess.TimeoutExpired:
+                pass
+            if worker is not None and worker.poll() is not None and time.monotonic() - started >= restart_gap:
+                log(f"Background worker (pid {worker.pid}) exited with {worker.returncode}; starting another.")
+                worker = start_worker()
+                started = time.monotonic()
+    except KeyboardInterrupt:  # Ctrl-C reaches both children through the process group
+        return server.wait()
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
