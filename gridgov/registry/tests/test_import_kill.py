@@ -83,7 +83,7 @@ def test_kill_9_of_the_worker_mid_import_loses_no_row_and_doubles_none(committed
 
     survivor = start_worker("survivor", log=log, lease=LEASE, env=env)
     try:
-        done = _wait(lambda j: j.status != "running", timeout=180, what="the import finished",
+        done = _wait(lambda j: j.status != "running", timeout=60 + N_ROWS / 250, what="the import finished",
                      log=log, samples=samples, job_id=job.pk)
     finally:
         stop(survivor)
