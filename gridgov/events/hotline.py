@@ -173,7 +173,7 @@ def hotline_order(request, payload: HotlineOrderIn):
     return Status(201 if created else 200, _order_out(event))
 
 
-# --- callbacks (outbox topic hotline.callback, handler registered in gridgov.events.notifications) -----------------
+# --- callbacks (outbox topic hotline.callback; this is its handler, registered in EventsConfig.ready) --------------
 CALLBACK_FIELDS = ("dedupe_id", "order_no", "case_number", "status", "status_label", "reason", "at")
 
 

@@ -2,7 +2,8 @@
 
 The ``enqueue_*`` functions are called by ``gridgov.events.services`` inside the service's transaction, so a notice
 exists exactly when the move committed. The ``deliver_*`` handlers run later in ``gridgov worker`` (at least once:
-they may run twice for one message); ``EventsConfig.ready`` registers them (``gridgov.common.outbox.register``).
+they may run twice for one message); ``EventsConfig.ready`` registers them (``gridgov.common.outbox.register``), and
+``gridgov.events.hotline.hotline_callback_send`` as the handler of the 12345 callbacks.
 """
 
 import logging
@@ -103,11 +104,3 @@ def deliver_supervised(payload: dict) -> None:
     for phone in phones:
         notify(to=phone, text=text)
     log.info("%s: case %s, %d notices", SUPERVISED, event.number, len(phones))
-
-
-def deliver_hotline_callback(payload: dict) -> None:
-    from gridgov.events.hotline import (
-        hotline_callback_send,  # the hotline module imports the services
-    )
-
-    hotline_callback_send(payload)
