@@ -24,5 +24,4 @@ urlpatterns = [
          name="organisation"),
     path("registry/organisations/<int:obj_id>/edit/", views.record_form, {"kind": "organisation"},
          name="organisation-edit"),
-    path("grids/<str:code>/registry/", views.grid_page, name="grid"),
 ]

@@ -12,9 +12,8 @@ from django.utils.translation import gettext_lazy
 
 from gridgov.common.audit import client_ip
 from gridgov.common.errors import DomainError, NotFound, ValidationFailed
-from gridgov.regions.models import Region
 from gridgov.registry import policy, selectors, services
-from gridgov.registry.choices import OrgKind, Rental, Residence, TagGroup, UnitKind
+from gridgov.registry.choices import OrgKind, Rental, Residence, UnitKind
 from gridgov.registry.forms import (
     HouseForm,
     HouseholdForm,
@@ -236,39 +235,7 @@ def record_form(request, kind: str, obj_id: int | None = None):
     return _form_page(request, form, title, back)
 
 
-# --- a grid's page and the coverage ------------------------------------------------------------------------------
-@login_required
-def grid_page(request, code: str):
-    grid = Region.objects.filter(code=code).first()
-    if grid is None or not policy.grid_in_scope(request.user, grid):
-        return _not_found(request)
-    user = request.user
-    people = selectors.person_list(user=user, grid=code)
-    key_people = []
-    if policy.can_see_key_tags(user):
-        key_people = [selectors.person_out(p, user)
-                      for p in people.filter(person_tags__tag__group=TagGroup.KEY).distinct()[:100]]
-    care_people = [selectors.person_out(p, user)
-                   for p in people.filter(person_tags__tag__group=TagGroup.CARE).distinct()[:100]]
-    tree = selectors.coverage_tree(user=user, root=grid)
-    from gridgov.fieldwork import selectors as patrols_selectors
-
-    workers = list(grid.workers.filter(is_active=True))
-    patrols = patrols_selectors.grid_patrol_days(user=user, grid=grid, limit=14)
-    context = {
-        "grid": grid, "coverage": tree.get(grid.pk), "target": selectors.coverage_target(),
-        "people": [selectors.person_out(p, user) for p in people[:200]], "people_count": people.count(),
-        "houses": [selectors.house_out(h) for h in selectors.house_list(user=user, grid=code)[:100]],
-        "households_count": selectors.household_list(user=user, grid=code).count(),
-        "units": [selectors.unit_out(u) for u in selectors.unit_list(user=user, grid=code)[:100]],
-        "organisations": [selectors.organisation_out(o) for o in selectors.organisation_list(user=user,
-                                                                                              grid=code)[:50]],
-        "key_people": key_people, "care_people": care_people, "sees_key": policy.can_see_key_tags(user),
-        "patrols": patrols, "workers": workers, "can_write": policy.can_write(user),
-    }
-    return _page(request, "registry/grid.html", context)
-
-
+# --- the coverage ------------------------------------------------------------------------------
 @login_required
 def coverage_page(request):
     if not policy.can_read(request.user):

@@ -11,6 +11,9 @@ from gridgov.regions import selectors
 from gridgov.regions.choices import Level
 from gridgov.regions.models import Layer, Region
 from gridgov.regions.validation import grid_validation_report
+from gridgov.registry import policy as registry_policy
+from gridgov.registry import selectors as registry_selectors
+from gridgov.registry.choices import TagGroup
 
 
 def _render(request, template, context, nav):
@@ -87,3 +90,44 @@ def validation(request):
                                                                                 Level.COMMUNITY]).order_by("code")
     context = {"report": report, "counts": report.counts(), "root": root, "roots": roots, "root_code": root_code}
     return _render(request, "web/validation.html", context, "validation")
+
+
+def _registry_page(request, template, context, status=200):
+    context["nav"] = "registry"
+    response = render(request, template, context, status=status)
+    response["Cache-Control"] = "no-store"  # names, addresses and masked numbers of residents
+    return response
+
+
+@login_required
+def grid_registry(request, code: str):
+    """A grid's page: its people, houses, units, key persons, coverage and latest patrols. It combines the registry
+    with the patrols, so it lives here, above both."""
+    grid = Region.objects.filter(code=code).first()
+    if grid is None or not registry_policy.grid_in_scope(request.user, grid):
+        return _registry_page(request, "web/not_found.html", {}, status=404)
+    user = request.user
+    people = registry_selectors.person_list(user=user, grid=code)
+    key_people = []
+    if registry_policy.can_see_key_tags(user):
+        key_people = [registry_selectors.person_out(p, user)
+                      for p in people.filter(person_tags__tag__group=TagGroup.KEY).distinct()[:100]]
+    care_people = [registry_selectors.person_out(p, user)
+                   for p in people.filter(person_tags__tag__group=TagGroup.CARE).distinct()[:100]]
+    tree = registry_selectors.coverage_tree(user=user, root=grid)
+    from gridgov.fieldwork import selectors as patrols_selectors
+
+    workers = list(grid.workers.filter(is_active=True))
+    patrols = patrols_selectors.grid_patrol_days(user=user, grid=grid, limit=14)
+    context = {
+        "grid": grid, "coverage": tree.get(grid.pk), "target": registry_selectors.coverage_target(),
+        "people": [registry_selectors.person_out(p, user) for p in people[:200]], "people_count": people.count(),
+        "houses": [registry_selectors.house_out(h) for h in registry_selectors.house_list(user=user, grid=code)[:100]],
+        "households_count": registry_selectors.household_list(user=user, grid=code).count(),
+        "units": [registry_selectors.unit_out(u) for u in registry_selectors.unit_list(user=user, grid=code)[:100]],
+        "organisations": [registry_selectors.organisation_out(o) for o in registry_selectors.organisation_list(user=user,
+                                                                                              grid=code)[:50]],
+        "key_people": key_people, "care_people": care_people, "sees_key": registry_policy.can_see_key_tags(user),
+        "patrols": patrols, "workers": workers, "can_write": registry_policy.can_write(user),
+    }
+    return _registry_page(request, "registry/grid.html", context)
