@@ -75,3 +75,17 @@ class PhotosField(forms.FileField):
                 raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": self.max_bytes // 2**20})
         return files
 
+
+
+class FilterForm(forms.Form):
+    """A list page's GET filters: ``values()`` are the cleaned filters; a filter left empty or that does not
+    validate takes the field's ``initial`` (a stale or hand-edited address still shows the list, never an error)."""
+
+    def values(self) -> dict:
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        out = {}
+        for name, field in self.fields.items():
+            value = cleaned.get(name) if name not in self.errors else None
+            out[name] = value if value not in (None, "") else field.initial
+        return out

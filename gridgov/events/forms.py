@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridgov.common.forms import DomainErrorsMixin, MultipleFileInput, PhotosField
+from gridgov.common.forms import DomainErrorsMixin, FilterForm, MultipleFileInput, PhotosField
 from gridgov.events import citizen
 from gridgov.events.api import MAX_PHOTO_BYTES
 from gridgov.events.choices import Satisfaction
@@ -59,3 +59,15 @@ class CitizenRatingForm(DomainErrorsMixin, forms.Form):
     satisfaction = forms.ChoiceField(choices=Satisfaction.choices, widget=forms.RadioSelect,
                                      initial=Satisfaction.choices[0][0])
     comment = forms.CharField(label=gettext_lazy("Comment (optional)"), max_length=500, required=False)
+
+
+class CaseListFilter(FilterForm):
+    """The workbench's queue tab and search box; the queues offered depend on the role."""
+
+    queue = forms.ChoiceField(required=False)
+    q = forms.CharField(max_length=64, required=False, strip=True)
+
+    def __init__(self, data=None, *, queues: list[str]):
+        super().__init__(data)
+        self.fields["queue"].choices = [(name, name) for name in queues]
+        self.fields["queue"].initial = queues[0] if queues else ""

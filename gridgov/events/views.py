@@ -11,6 +11,7 @@ from gridgov.common.photos import photo_response
 from gridgov.events import selectors, services
 from gridgov.events.api import REPORTING_ROLES
 from gridgov.events.choices import Satisfaction
+from gridgov.events.forms import CaseListFilter
 
 
 def _page(request, template, context, status=200):
@@ -23,16 +24,15 @@ def _page(request, template, context, status=200):
 @login_required
 def case_list(request):
     queues = selectors.ROLE_QUEUES.get(request.user.role, [])
-    queue = request.GET.get("queue") or (queues[0] if queues else "")
-    if queue not in queues:
-        queue = queues[0] if queues else ""
+    filters = CaseListFilter(request.GET, queues=queues).values()
+    queue, q = filters["queue"] or "", filters["q"] or ""
     counts = selectors.queue_counts(user=request.user)
-    events = selectors.event_list(user=request.user, queue=queue or None, q=request.GET.get("q") or None)
+    events = selectors.event_list(user=request.user, queue=queue or None, q=q or None)
     page = Paginator(events, 30).get_page(request.GET.get("page"))
     tabs = [(name, selectors.QUEUE_LABELS[name], counts.get(name, 0)) for name in queues]
     markers = [{"id": e.pk, "number": e.number, "lon": e.lon, "lat": e.lat, "category": e.category.name,
                 "overdue": selectors.is_overdue(e)} for e in page]
-    context = {"tabs": tabs, "queue": queue, "page": page, "q": request.GET.get("q", ""), "markers": markers,
+    context = {"tabs": tabs, "queue": queue, "page": page, "q": q, "markers": markers,
                "can_report": request.user.role in REPORTING_ROLES, "now": selectors.timezone.now()}
     return _page(request, "events/list.html", context)
 

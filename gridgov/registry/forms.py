@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridgov.common.forms import DomainErrorsMixin
+from gridgov.common.forms import DomainErrorsMixin, FilterForm
 from gridgov.regions.choices import GRID_LEVELS, RegionStatus
 from gridgov.regions.models import Region
 from gridgov.registry import idcard, policy, selectors, validation
@@ -303,3 +303,7 @@ class SearchForm(forms.Form):
 
     def first_error(self) -> str | None:
         return next((f"{self.fields[name].label}：{e}" for name, errors in self.errors.items() for e in errors), None)
+
+
+class CoverageFilter(FilterForm):
+    region = forms.CharField(max_length=32, required=False, initial="")

@@ -15,6 +15,7 @@ from gridgov.common.errors import DomainError, NotFound, ValidationFailed
 from gridgov.registry import policy, selectors, services
 from gridgov.registry.choices import OrgKind, Rental, Residence, UnitKind
 from gridgov.registry.forms import (
+    CoverageFilter,
     HouseForm,
     HouseholdForm,
     OrganisationForm,
@@ -241,10 +242,11 @@ def coverage_page(request):
     if not policy.can_read(request.user):
         return _forbidden(request)
     try:
-        summary = selectors.coverage_summary(user=request.user, region_code=request.GET.get("region", ""))
+        region_code = CoverageFilter(request.GET).values()["region"]
+        summary = selectors.coverage_summary(user=request.user, region_code=region_code)
     except NotFound:
         return _not_found(request)
     below = Paginator(summary["below_target"], 50).get_page(request.GET.get("page"))
     return _page(request, "registry/coverage.html", {**summary, "below": below,
-                                                     "region_code": request.GET.get("region", "")})
+                                                     "region_code": region_code})
 

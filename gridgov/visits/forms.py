@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.common.api_types import MAX_ID
-from gridgov.common.forms import DateTimeField, DomainErrorsMixin, IdField, MultipleFileInput, PhotosField
+from gridgov.common.forms import DateTimeField, DomainErrorsMixin, FilterForm, IdField, MultipleFileInput, PhotosField
 from gridgov.visits import services
 from gridgov.visits.api import MAX_PHOTO_BYTES
 from gridgov.visits.choices import VisitPurpose
@@ -78,3 +78,7 @@ class VisitFilterForm(forms.Form):
     def target(self) -> tuple[str, int] | None:
         values = self.values()
         return next(((k, values[k]) for k in TARGET_KINDS if values[k]), None)
+
+
+class TargetSearchForm(FilterForm):
+    q = forms.CharField(max_length=64, required=False, initial="")

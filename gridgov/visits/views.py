@@ -17,7 +17,7 @@ from gridgov.common.photos import photo_response
 from gridgov.visits import selectors, services
 from gridgov.visits.api import read_photos
 from gridgov.visits.choices import VisitPurpose
-from gridgov.visits.forms import VisitFilterForm, VisitForm
+from gridgov.visits.forms import TargetSearchForm, VisitFilterForm, VisitForm
 from gridgov.visits.models import OVERSEERS, VISIT_READERS, VISITOR_ROLES, VisitPhoto
 
 
@@ -135,7 +135,7 @@ def target_search(request):
     """The form's search box (htmx): matching households, people and units in the user's area."""
     if request.user.role not in VISITOR_ROLES:
         return _not_found(request)
-    results = selectors.target_search(user=request.user, q=request.GET.get("q", ""), limit=10)
+    results = selectors.target_search(user=request.user, q=TargetSearchForm(request.GET).values()["q"], limit=10)
     response = render(request, "visits/_targets.html", {"results": results})
     response["Cache-Control"] = "no-store"
     return response

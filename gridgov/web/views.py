@@ -14,6 +14,7 @@ from gridgov.regions.validation import grid_validation_report
 from gridgov.registry import policy as registry_policy
 from gridgov.registry import selectors as registry_selectors
 from gridgov.registry.choices import TagGroup
+from gridgov.web.forms import RegionFilter, ValidationFilter
 
 
 def _render(request, template, context, nav):
@@ -44,10 +45,8 @@ def map_view(request):
 
 @login_required
 def region_list(request):
-    q = request.GET.get("q", "").strip()
-    level = request.GET.get("level", "")
-    if level not in Level.values:
-        level = ""
+    filters = RegionFilter(request.GET).values()
+    q, level = filters["q"], filters["level"]
     qs = selectors.region_list(user=request.user, level=level or None, q=q or None).select_related("parent")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     context = {"page": page, "q": q, "level": level, "levels": Level.choices}
@@ -81,7 +80,7 @@ def _not_found(request):
 @login_required
 def validation(request):
     qs = Region.objects.restrict(request.user)
-    root_code = request.GET.get("root", "").strip()
+    root_code = ValidationFilter(request.GET).values()["root"]
     root = qs.filter(code=root_code).first() if root_code else None
     if root is not None:
         qs = qs.subtree(root)

@@ -1,0 +1,15 @@
+"""Filters of the pages that belong to no one app."""
+
+from django import forms
+
+from gridgov.common.forms import FilterForm
+from gridgov.regions.choices import Level
+
+
+class RegionFilter(FilterForm):
+    q = forms.CharField(max_length=64, required=False, initial="")
+    level = forms.ChoiceField(choices=[("", "")] + list(Level.choices), required=False, initial="")
+
+
+class ValidationFilter(FilterForm):
+    root = forms.CharField(max_length=32, required=False, initial="")
