@@ -11,6 +11,10 @@ from django.test import Client
 
 from gridgov.regions.index import geo_index
 
+# --clock / GRIDGOV_TEST_CLOCK: the whole run at another date (docs/testing.md); it travels in pytest_configure,
+# before django_db_setup below builds the demo district.
+pytest_plugins = ["gridgov.testing.clock"]
+
 PASSWORD = "gridgov-demo-2026"
 
 

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -29,6 +28,7 @@ from gridgov.common.outbox import outbox_claim, outbox_deliver_once
 from gridgov.events.choices import Status
 from gridgov.events.models import Event, HotlineClient, HotlineOrder, Transition
 from gridgov.events.tests.conftest import point_in
+from gridgov.testing.clock import python_command
 
 SECRET = "k3y-for-tests-only-0123456789abcdef0123"
 URL = "/api/v1/hotline/orders"
@@ -349,8 +349,8 @@ def test_kill_9_of_the_worker_loses_no_callback(committed_demo, server):
 
     server.hold.set()  # the first callback hangs: the worker is killed while posting it
     env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "config.settings"}
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "worker", "--skip-checks", "--worker-id", "doomed", "--batch", "3",
+    worker = subprocess.Popen(  # python_command(): under --clock the worker runs at the suite's moment too
+        [*python_command(), "manage.py", "worker", "--skip-checks", "--worker-id", "doomed", "--batch", "3",
          "--lease", "3", "--idle-sleep", "0.1"],
         cwd=Path(__file__).resolve().parents[3], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

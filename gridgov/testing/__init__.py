@@ -1,0 +1,1 @@
+"""Test support shared by the whole suite (pytest plugins); never imported by the application."""
