@@ -44,6 +44,17 @@ def month_days(year: int, month: int) -> tuple[dt.date, dt.date]:
     return first, dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
 
 
+#: The patrol list's default period: the last this many days up to today (Asia/Shanghai), across month boundaries —
+#: on the 1st of a month a grid leader still sees last week's patrols; a month is one pick away.
+RECENT_DAYS = 30
+
+
+def recent_days(today: dt.date | None = None, *, days: int = RECENT_DAYS) -> tuple[dt.date, dt.date]:
+    """The first and last day of the last ``days`` days, today included (local dates)."""
+    today = today or timezone.localdate()
+    return today - dt.timedelta(days=days - 1), today
+
+
 def parse_day(value: str | None, *, field_name: str = "day") -> dt.date:
     try:
         day = dt.date.fromisoformat(value or "")
@@ -67,13 +78,17 @@ def access_worker(user, worker_id: int) -> User:
     return worker
 
 
-def patrol_days(*, user, worker_id: int | None = None, month: tuple[int, int] | None = None) -> QuerySet:
+def patrol_days(*, user, worker_id: int | None = None, month: tuple[int, int] | None = None,
+                period: tuple[dt.date, dt.date] | None = None) -> QuerySet:
+    """Daily summaries in scope, newest first; ``month`` (year, month) or ``period`` (first, last day, inclusive)
+    narrows them to those days."""
     qs = PatrolDay.objects.restrict(user).select_related("worker")
     if worker_id:
         qs = qs.filter(worker_id=worker_id)
     if month:
-        first, last = month_days(*month)
-        qs = qs.filter(day__gte=first, day__lte=last)
+        period = month_days(*month)
+    if period:
+        qs = qs.filter(day__gte=period[0], day__lte=period[1])
     return qs.order_by("-day", "worker__username")
 
 

@@ -38,12 +38,16 @@ def _not_found(request):
 
 @login_required
 def day_list(request):
+    """The last RECENT_DAYS days by default (a week's patrols stay in view on the 1st of a month), or a picked month."""
     if request.user.role not in PATROL_ROLES | SUPERVISOR_ROLES:
         return _not_found(request)
     filters = PatrolFilterForm(request.GET)
-    month, worker_id = filters.value("month"), filters.value("worker")
+    worker_id = filters.value("worker")
+    # a month picked on the page (one that is not a month is ignored), else the last RECENT_DAYS days
+    month = filters.value("month") if request.GET.get("month") and "month" not in filters.errors else None
+    period = selectors.month_days(*month) if month else selectors.recent_days()
     workers = list(selectors.visible_workers(request.user)) if request.user.role in SUPERVISOR_ROLES else []
-    days = selectors.patrol_days(user=request.user, worker_id=worker_id, month=month)
+    days = selectors.patrol_days(user=request.user, worker_id=worker_id, period=period)
     page = Paginator(days, 50).get_page(request.GET.get("page"))
     totals = {"days": 0, "patrol_days": 0, "km": 0.0}
     for d in page:
@@ -51,8 +55,9 @@ def day_list(request):
         totals["patrol_days"] += d.is_patrol_day
         totals["km"] += d.distance_m / 1000
     return _page(request, "fieldwork/days.html", {
-        "page": page, "month": "%04d-%02d" % month, "workers": workers, "worker_id": worker_id,
-        "totals": totals}, tab="days")
+        "page": page, "month": "%04d-%02d" % month if month else "", "first": period[0], "last": period[1],
+        "recent_days": selectors.RECENT_DAYS, "workers": workers, "worker_id": worker_id, "totals": totals},
+        tab="days")
 
 
 @login_required
