@@ -39,6 +39,9 @@ def test_login_map_and_grid_details(demo_live_server, page_for):
     dispatcher = User.objects.get(username="street_dispatcher")
     then = region_versions_as_of(user=dispatcher, on=dt.date(2025, 6, 1)).count()
     assert then == expected + 1  # the two merged grids were still two
+    from django.utils import timezone
+
+    assert page.get_attribute("#as-of", "max") == timezone.localdate().isoformat()  # the server's today
     page.fill("#as-of", "2025-06-01")
     page.dispatch_event("#as-of", "change")
     page.wait_for_function(f"document.getElementById('map').dataset.loaded === '{then}'", timeout=15000)

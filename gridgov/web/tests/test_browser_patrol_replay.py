@@ -97,3 +97,33 @@ def test_replay_a_demo_track(demo_live_server, page_for):
     _play_moves_the_marker(phone)
     shot(phone, "patrol-replay-phone")
     assert phone.errors == []
+
+
+def test_a_phone_with_a_wrong_clock_records_at_the_server_time(demo_live_server, page_for):
+    """The phone's clock is 40 days behind the server's (the server travels, Chromium does not): positions are sent
+    at the server's time, so none is refused as older than 30 days and they fall on the server's day."""
+    import time_machine
+
+    from gridgov.accounts.models import User
+    from gridgov.fieldwork.models import GpsPoint
+
+    worker = User.objects.get(username="worker_a")
+    grid = worker.grids.get()
+    with time_machine.travel(dt.timedelta(days=40), tick=True):
+        page = page_for(viewport=(390, 844))
+        login(page, demo_live_server.url, "worker_a")
+        page.goto(f"{demo_live_server.url}/patrols/record/")
+        page.context.grant_permissions(["geolocation"], origin=demo_live_server.url)
+        page.context.set_geolocation({"latitude": grid.centroid_lat, "longitude": grid.centroid_lon, "accuracy": 8})
+        started = timezone.now()
+        page.click("#start")
+        page.wait_for_function("parseInt(document.getElementById('n-read').textContent, 10) >= 1", timeout=10000)
+        page.click("#stop")
+        page.wait_for_function("document.getElementById('start').hidden === false", timeout=10000)
+        ended = timezone.now()
+        assert page.inner_text("#n-rejected") == "0"
+        stored = list(GpsPoint.objects.filter(worker=worker, recorded_at__gte=started - dt.timedelta(minutes=1))
+                      .values_list("recorded_at", flat=True))
+        assert len(stored) == int(page.inner_text("#n-accepted")) >= 1
+        assert all(started - dt.timedelta(seconds=10) <= t <= ended + dt.timedelta(seconds=10) for t in stored)
+    assert page.errors == []

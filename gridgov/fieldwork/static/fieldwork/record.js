@@ -7,6 +7,10 @@
   const $ = id => document.getElementById(id);
   const maxBatch = parseInt(box.dataset.maxBatch, 10) || 1000;
   let queue = [], watch = null, session = null, timer = null, sending = false;
+  // How far the phone's clock is behind the server's (ms), measured when the patrol starts: a phone with a wrong
+  // date or time would otherwise send positions that the server refuses as too old or in the future, or files
+  // them under the wrong day. Differences of a few seconds (network time) are left alone.
+  let skew = 0;
   const counts = {read: 0, accepted: 0, rejected: 0};
   function render() {
     $("n-read").textContent = counts.read; $("n-queued").textContent = queue.length;
@@ -29,7 +33,7 @@
     }).catch(() => error(box.dataset.msgOffline)).finally(() => { sending = false; render(); });
   }
   function onPosition(p) {
-    queue.push({t: p.timestamp || Date.now(), lon: p.coords.longitude, lat: p.coords.latitude,
+    queue.push({t: (p.timestamp || Date.now()) + skew, lon: p.coords.longitude, lat: p.coords.latitude,
                 accuracy: p.coords.accuracy});
     counts.read++;
     $("last-pos").textContent = `${p.coords.latitude.toFixed(5)}, ${p.coords.longitude.toFixed(5)} (±${Math.round(p.coords.accuracy)} m)`;
@@ -42,6 +46,8 @@
     api.request("POST", "/api/v1/patrols/sessions", {client_key: clientKey, kind: $("kind").value}).then(r => {
       if (!r.ok) { error(api.describe(r)); return; }
       session = r.data;
+      const behind = Date.parse(session.started_at) - Date.now();
+      skew = Math.abs(behind) > 5000 ? behind : 0;
       watch = navigator.geolocation.watchPosition(onPosition, e => error(e.message),
                                                   {enableHighAccuracy: true, maximumAge: 5000, timeout: 20000});
       timer = setInterval(flush, 30000);

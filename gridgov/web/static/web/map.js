@@ -160,7 +160,8 @@
   function historyPicker() {
     const input = document.getElementById("as-of");
     const note = document.getElementById("as-of-note");
-    input.max = new Date().toISOString().slice(0, 10);
+    // input.max is today in Asia/Shanghai, written by the server: the browser's clock may be wrong, and its UTC
+    // date is still yesterday until 08:00.
     input.addEventListener("change", () => { asOf = input.value; note.hidden = !asOf; loadAll(); });
     document.getElementById("as-of-clear").addEventListener("click", () => {
       input.value = ""; asOf = ""; note.hidden = true; loadAll();
