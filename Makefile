@@ -7,7 +7,7 @@ STAMP_JS := node_modules/.installed
 VENDOR := gridgov/web/static/vendor/leaflet/leaflet.js
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test test-sqlite test-pg bench lint clean messages
+.PHONY: setup run test test-sqlite test-pg test-dates bench lint clean messages
 
 setup: $(STAMP_PY) $(VENDOR) messages
 
@@ -36,6 +36,19 @@ test: setup
 
 test-pg: setup
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The whole suite at other moments (Asia/Shanghai; docs/testing.md): the first minutes of a month (UTC still in the
+# month before) and the last minutes of a year. Each run prints how long it took; the target fails if any run failed.
+TEST_DATES ?= 2027-03-01T00:30 2026-12-31T23:50
+TEST_DATES_ARGS ?= -n 2
+test-dates: setup
+	@failed=""; for clock in $(TEST_DATES); do \
+	  echo "== make test-dates: the suite at $$clock (Asia/Shanghai)"; \
+	  start=$$(date +%s); \
+	  GRIDGOV_TEST_CLOCK=$$clock $(PY) -m pytest -q $(TEST_DATES_ARGS) $(PYTEST_ARGS) || failed="$$failed $$clock"; \
+	  echo "== make test-dates: $$clock took $$(( $$(date +%s) - start )) s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "== make test-dates: FAILED at$$failed"; exit 1; fi
 
 # ruff (style and likely bugs) and the layer contract (an import never runs upward).
 lint: $(STAMP_PY)
