@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import zoneinfo
 
 import pytest
 from django.utils import timezone
@@ -122,9 +123,12 @@ def test_session_key_opens_the_patrol_once_and_links_points(worker, grid_a):
     assert session.points.count() == 10
 
 
-def test_ingest_queues_one_recompute_per_worker_day_and_the_worker_computes_it(worker, grid_a):
+def test_ingest_queues_one_recompute_per_worker_day_and_the_worker_computes_it(worker, grid_a, time_machine):
     from gridgov.common.outbox import outbox_deliver_once
 
+    # a track from 30 to 20 minutes ago lies in one local day only away from midnight (from 00:20 to 00:30 it
+    # would span two): pin the clock to mid-morning
+    time_machine.move_to(dt.datetime(2027, 3, 1, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")))
     points = as_payload(_fresh_track(grid_a, n=20, minutes_ago=30))
     patrol_points_ingest(actor=worker, points=points[:10])
     patrol_points_ingest(actor=worker, points=points[10:])
