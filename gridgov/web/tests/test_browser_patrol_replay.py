@@ -47,6 +47,7 @@ def test_replay_a_demo_track(demo_live_server, page_for):
     login(desk, base, "worker_a")
     desk.goto(f"{base}/patrols/")
     assert desk.locator(f"a.replay-link[href='/patrols/replay/{worker.pk}/{day.isoformat()}/']").count() == 1
+    shot(desk, "patrol-days-desktop")
     _replay(desk, base, worker.pk, day.isoformat())
     layers = desk.evaluate("(() => { let n = 0; window.__gridgovReplayMap.eachLayer(() => n++); return n; })()")
     assert layers > 20  # the grid, the coloured track, its points and the marker (drawn on a canvas)
