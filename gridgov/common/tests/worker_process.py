@@ -4,10 +4,11 @@ the process sees committed rows, never a test's open transaction)."""
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 from django.db import connection
+
+from gridgov.testing.clock import python_command
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -22,12 +23,13 @@ def database_url() -> str:
 
 
 def start_worker(worker_id: str, *, log: Path, lease: float = 60, env: dict | None = None) -> subprocess.Popen:
-    """`manage.py worker` as `gridgov serve` starts it, output to ``log`` (read it when a test fails)."""
+    """`manage.py worker` as `gridgov serve` starts it, output to ``log`` (read it when a test fails); under --clock
+    it runs at the suite's moment (gridgov.testing.clock.python_command)."""
     full_env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "config.settings",
                 "PYTHONUNBUFFERED": "1", **(env or {})}
     with open(log, "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "manage.py", "worker", "--skip-checks", "--worker-id", worker_id,
+            [*python_command(), "manage.py", "worker", "--skip-checks", "--worker-id", worker_id,
              "--lease", str(lease), "--idle-sleep", "0.1", "--prune-every", "0"],
             cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
 
