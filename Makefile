@@ -6,6 +6,9 @@ STAMP_PY := $(VENV)/.installed
 STAMP_JS := node_modules/.installed
 VENDOR := gridgov/web/static/vendor/leaflet/leaflet.js
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+# Parallel test processes (pytest-xdist); JOBS=0 runs in this process only.
+JOBS ?= 2
+XDIST := $(if $(filter 0,$(JOBS)),,-n $(JOBS))
 
 .PHONY: setup run test test-sqlite test-pg test-dates bench lint clean messages
 
@@ -32,14 +35,14 @@ run: setup
 
 # The suite on the embedded SQLite database; set DATABASE_URL to run it on PostgreSQL instead.
 test: setup
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 test-pg: setup
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 # The whole suite at other moments (Asia/Shanghai; docs/testing.md): the first minutes of a month (UTC still in the
 # month before) and the last minutes of a year. Each run prints how long it took; the target fails if any run failed.
-TEST_DATES ?= 2027-03-01T00:30 2026-12-31T23:50
+TEST_DATES ?= 2027-03-01T00:30 2026-12-31T23:30
 TEST_DATES_ARGS ?= -n 2
 test-dates: setup
 	@failed=""; for clock in $(TEST_DATES); do \
