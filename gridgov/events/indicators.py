@@ -211,7 +211,7 @@ class Grouping:
             return F(f"{prefix}reporter_id")
         if not self.row_regions:
             return Value(None, output_field=CharField())
-        return Case(*[When(Q(**{f"{prefix}region_path__startswith": r.path}), then=Value(r.code))
+        return Case(*[When(below(f"{prefix}region_path", r.path), then=Value(r.code))
                       for r in self.row_regions], default=Value(None), output_field=CharField())
 
 

@@ -8,7 +8,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from gridgov.common.api_errors import responses
-from gridgov.common.api_types import DateTime, Id, Page
+from gridgov.common.api_types import DateTime, Id, Page, Version
 from gridgov.common.errors import PermissionDenied
 from gridgov.fieldwork import selectors, services
 from gridgov.fieldwork.choices import PatrolKind
@@ -41,6 +41,7 @@ class SessionEndIn(Schema):
 class ReviewIn(Schema):
     decision: str = Field(..., max_length=16, description="confirm or dismiss")
     note: str = Field(..., max_length=300)
+    version: Version | None = None
 
 
 def _reader(user):
@@ -145,5 +146,5 @@ def anomaly_detail(request, anomaly_id: Id):
 def anomaly_review(request, anomaly_id: Id, payload: ReviewIn):
     _anomaly_reader(request.user)
     anomaly = services.anomaly_review(actor=request.user, anomaly_id=anomaly_id, decision=payload.decision,
-                                      note=payload.note)
+                                      note=payload.note, version=payload.version)
     return selectors.anomaly_out(anomaly)

@@ -139,6 +139,7 @@ class Anomaly(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
     review_note = models.CharField(_("review note"), max_length=300, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = ScopedQuerySet.as_manager()
     scope = Scope(path="region_path", roles={"view": ANOMALY_VIEW_ROLES, "change": ANOMALY_REVIEW_ROLES})

@@ -265,6 +265,7 @@ def anomaly_out(a: Anomaly) -> dict:
     return {"id": a.pk, "kind": a.kind, "kind_label": str(a.get_kind_display()), "day": a.day.isoformat(),
             "worker": {"id": a.worker_id, "username": a.worker.username, "name": a.worker.display_name},
             "score": a.score, "evidence": a.evidence, "status": a.status, "status_label": str(a.get_status_display()),
+            "version": a.version,
             "reviewed_by": a.reviewed_by.username if a.reviewed_by_id else None, "review_note": a.review_note,
             "detected_at": a.detected_at.isoformat(), "replay_url": replay,
             "other_replay_url": reverse("fieldwork:replay", args=[a.worker_id, other]) if other else None}

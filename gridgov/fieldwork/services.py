@@ -23,15 +23,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.common.audit import audit_record
-from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.models import AuditLog
 from gridgov.common.outbox import Message, outbox_put_many
 from gridgov.common.roles import Role
-from gridgov.common.scoping import Territory, access
+from gridgov.common.scoping import Territory
+from gridgov.common.workflow import move
 from gridgov.fieldwork import track
-from gridgov.fieldwork.choices import AnomalyStatus, PatrolKind
+from gridgov.fieldwork.choices import PatrolKind
 from gridgov.fieldwork.models import (
-    ANOMALY_REVIEW_ROLES,
     PATROL_ROLES,
     Anomaly,
     GpsPoint,
@@ -39,6 +39,7 @@ from gridgov.fieldwork.models import (
     PatrolSchedule,
     PatrolSession,
 )
+from gridgov.fieldwork.workflow import FLOW
 from gridgov.regions.geometry import load
 from gridgov.regions.index import geo_index
 
@@ -513,33 +514,10 @@ def patrol_schedules_seed() -> int:
 # ======================================================================================================================
 # Anomaly review
 # ======================================================================================================================
-REVIEW_DECISIONS = {"confirm": AnomalyStatus.CONFIRMED, "dismiss": AnomalyStatus.DISMISSED}
+REVIEW_DECISIONS = ("confirm", "dismiss")
 
 
-def anomaly_review(*, actor, anomaly_id: int, decision: str, note: str) -> Anomaly:
-    """Confirm or dismiss an open anomaly in the reviewer's area, with a note; audited."""
-    anomaly = access(Anomaly.objects.all(), actor, anomaly_id,
-                     message=_("No such anomaly, or it is outside your area."))
-    if actor.role not in ANOMALY_REVIEW_ROLES:
-        raise PermissionDenied(_("Your role does not review anomalies."))
-    if anomaly.worker_id == actor.pk:
-        raise PermissionDenied(_("Nobody reviews an anomaly about themselves."))
-    if decision not in REVIEW_DECISIONS:
-        raise ValidationFailed(_("Choose confirm or dismiss."), field="decision")
-    note = (note or "").strip()
-    if len(note) < 2:
-        raise ValidationFailed(_("Say why in a note."), field="note")
-    if len(note) > 300:
-        raise ValidationFailed(_("At most %(n)s characters.") % {"n": 300}, field="note")
-    with transaction.atomic():
-        locked = Anomaly.objects.select_for_update().get(pk=anomaly.pk)
-        if locked.status != AnomalyStatus.OPEN:
-            raise Conflict(_("This anomaly was already reviewed."), details=[{"status": locked.status}])
-        locked.status = REVIEW_DECISIONS[decision]
-        locked.reviewed_by = actor
-        locked.review_note = note
-        locked.save(update_fields=["status", "reviewed_by", "review_note"])
-        audit_record(actor=actor, action=f"anomaly.{decision}", obj=locked,
-                     detail={"kind": locked.kind, "worker": locked.worker_id, "day": locked.day.isoformat(),
-                             "note": note})
-    return locked
+def anomaly_review(*, actor, anomaly_id: int, decision: str, note: str, version: int | None = None) -> Anomaly:
+    """Confirm or dismiss an open anomaly in the reviewer's area, with a note; audited. The one gatekeeper
+    (``gridgov.common.workflow.move`` with ``fieldwork.workflow.FLOW``) locks, checks and records it."""
+    return move(FLOW, actor=actor, pk=anomaly_id, action=decision, version=version, reason=note or "")

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.common.models import TimeStampedModel
 from gridgov.common.roles import Role
-from gridgov.common.scoping import STAFF, WHOLE_TERRITORY, Scope, ScopedQuerySet
+from gridgov.common.scoping import STAFF, WHOLE_TERRITORY, Scope, ScopedQuerySet, below
 from gridgov.regions.choices import (
     AreaType,
     ChangeKind,
@@ -41,7 +41,7 @@ class RegionQuerySet(ScopedQuerySet):
         return self.exclude(status=RegionStatus.RETIRED)
 
     def subtree(self, region, include_self: bool = True):
-        qs = self.filter(path__startswith=region.path)
+        qs = self.filter(below("path", region.path))
         return qs if include_self else qs.exclude(pk=region.pk)
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.common.audit import audit_record
 from gridgov.common.errors import ValidationFailed
+from gridgov.common.scoping import below
 from gridgov.regions.choices import (
     GRID_LEVELS,
     LEVEL_DEPTH,
@@ -275,7 +276,7 @@ def _reparent_children(sources: list[Region], results: list[Region]):
         child.parent = target
         child.path = target.path + child.code + "/"
         child.save(update_fields=["parent", "path", "updated_at"])
-        Region.objects.filter(path__startswith=old_path).exclude(pk=child.pk).update(
+        Region.objects.filter(below("path", old_path)).exclude(pk=child.pk).update(
             path=Func(F("path"), Value(old_path), Value(child.path), function="REPLACE")
         )
 

@@ -181,3 +181,26 @@ def test_who_reviews_anomalies(as_user, ctx, persona):
         assert AuditLog.objects.filter(action="anomaly.confirm").count() == before + 1
     else:
         assert response.status_code == 403 and ctx["anomaly"].status == "open"
+
+
+def test_a_review_goes_through_the_one_gatekeeper_stale_versions_and_second_reviews_are_refused(as_user, ctx):
+    """Two reviewers at once: the one with the version they saw wins, the other gets 409 with the current state;
+    a review of an anomaly already reviewed is an illegal move (nothing is allowed from confirmed)."""
+    from gridgov.common.models import AuditLog
+
+    anomaly = ctx["anomaly"]
+    url = f"/api/v1/anomalies/{anomaly.pk}/review"
+    seen = as_user("dispatcher").get(f"/api/v1/anomalies/{anomaly.pk}").json()["version"]
+    first = as_user("dispatcher").post(url, data={"decision": "confirm", "note": "核实属实", "version": seen},
+                                       content_type="application/json")
+    assert first.status_code == 200 and first.json()["status"] == "confirmed"
+    assert first.json()["version"] == seen + 1
+    stale = as_user("community").post(url, data={"decision": "dismiss", "note": "误报", "version": seen},
+                                      content_type="application/json")
+    assert stale.status_code == 409 and stale.json()["details"][0]["status"] == "confirmed"
+    again = as_user("community").post(url, data={"decision": "dismiss", "note": "误报"},
+                                      content_type="application/json")
+    assert again.status_code == 422 and again.json()["code"] == "illegal_move"
+    anomaly.refresh_from_db()
+    assert anomaly.status == "confirmed" and anomaly.review_note == "核实属实"
+    assert AuditLog.objects.filter(action="anomaly.confirm", object_id=str(anomaly.pk)).count() == 1
