@@ -18,3 +18,8 @@ def region_responsible(region) -> dict:
         .order_by("code")
     )
     return {"workers": workers, "staff": staff, "departments": departments}
+
+
+def users_by_id(ids) -> dict:
+    """Accounts by id (for naming the people a computation found)."""
+    return User.objects.in_bulk(list(ids))

@@ -103,3 +103,10 @@ def _summary(region: dict, rows: list[dict], kinds: dict) -> dict:
     order = list(kinds)
     return {"region": region, "registered": registered, "settled": settled, "rate": _rate(settled, registered),
             "by_kind": sorted(by_kind.values(), key=lambda k: order.index(k["kind"]) if k["kind"] in order else 99)}
+
+
+def settlements_between(start, end) -> list[tuple]:
+    """(dispute id, mediator id, settled at) of the disputes settled in [start, end) that name a mediator — the
+    input of the quick-mediation check (gridgov/fieldwork/detect.py); not scoped: the detector runs for everyone."""
+    return list(Dispute.objects.filter(settled_at__gte=start, settled_at__lt=end).exclude(mediator=None)
+                .values_list("pk", "mediator_id", "settled_at"))

@@ -135,3 +135,10 @@ def is_expiring(event: Event, now=None) -> bool:
 
 def category_tree() -> list[Category]:
     return list(Category.objects.filter(is_active=True).select_related("parent").order_by("sort_order", "code"))
+
+
+def reports_between(start, end) -> list[tuple]:
+    """(reporter id, reported at) of the cases reported by staff in [start, end) — the input of the month-end burst
+    check (gridgov/fieldwork/detect.py); not scoped: the detector runs for everyone."""
+    return list(Event.objects.filter(reported_at__gte=start, reported_at__lt=end).exclude(reporter=None)
+                .values_list("reporter_id", "reported_at"))

@@ -90,17 +90,16 @@ def detect_tracks(day: dt.date) -> list:
 
 
 def detect_mediation(first: dt.date, last: dt.date) -> list:
-    from gridgov.accounts.models import User
-    from gridgov.disputes.models import Dispute
+    from gridgov.accounts import selectors as accounts
+    from gridgov.disputes import selectors as disputes
 
     start, end = day_bounds(first)[0], day_bounds(last)[1]
     by_mediator = defaultdict(list)
-    for pk, mediator_id, settled_at in (Dispute.objects.filter(settled_at__gte=start, settled_at__lt=end)
-                                        .exclude(mediator=None).values_list("pk", "mediator_id", "settled_at")):
+    for pk, mediator_id, settled_at in disputes.settlements_between(start, end):
         by_mediator[mediator_id].append((pk, settled_at))
     found = []
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    users = User.objects.in_bulk(list(by_mediator))
+    users = accounts.users_by_id(list(by_mediator))
     for mediator_id, settled in sorted(by_mediator.items()):
         if finding := rules.quick_mediation(settled):
             day = dt.datetime.fromisoformat(finding.evidence["from"]).astimezone(tz).date()
@@ -109,20 +108,18 @@ def detect_mediation(first: dt.date, last: dt.date) -> list:
 
 
 def detect_month_end(year: int, month: int) -> list:
-    from gridgov.accounts.models import User
-    from gridgov.events.models import Event
-    from gridgov.visits.models import Visit
+    from gridgov.accounts import selectors as accounts
+    from gridgov.events import selectors as events
+    from gridgov.visits import selectors as visits
 
     first = dt.date(year, month, 1)
     last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
     start, end = day_bounds(first)[0], day_bounds(last)[1]
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     records = {"events": defaultdict(list), "visits": defaultdict(list)}
-    for user_id, at in (Event.objects.filter(reported_at__gte=start, reported_at__lt=end).exclude(reporter=None)
-                        .values_list("reporter_id", "reported_at")):
+    for user_id, at in events.reports_between(start, end):
         records["events"][user_id].append(at.astimezone(tz).date())
-    for user_id, at in Visit.objects.filter(visited_at__gte=start, visited_at__lt=end).values_list("worker_id",
-                                                                                                  "visited_at"):
+    for user_id, at in visits.visits_between(start, end):
         records["visits"][user_id].append(at.astimezone(tz).date())
     evidence, scores = defaultdict(dict), defaultdict(float)
     for what, per_user in records.items():
@@ -130,7 +127,7 @@ def detect_month_end(year: int, month: int) -> list:
             if finding := rules.month_end_burst(days, year=year, month=month):
                 evidence[user_id][what] = finding.evidence
                 scores[user_id] = max(scores[user_id], finding.score)
-    users = User.objects.in_bulk(list(evidence))
+    users = accounts.users_by_id(list(evidence))
     return [(AnomalyKind.MONTH_END_BURST, users[uid], last, rules.Finding(scores[uid], evidence[uid]))
             for uid in sorted(evidence)]
 

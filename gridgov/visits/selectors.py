@@ -257,3 +257,9 @@ def _outermost(paths: list[str]) -> list[str]:
         if not any(p.startswith(k) for k in kept):
             kept.append(p)
     return kept
+
+
+def visits_between(start, end) -> list[tuple]:
+    """(worker id, visited at) of the visits made in [start, end) — the input of the month-end burst check
+    (gridgov/fieldwork/detect.py); not scoped: the detector runs for everyone."""
+    return list(Visit.objects.filter(visited_at__gte=start, visited_at__lt=end).values_list("worker_id", "visited_at"))
