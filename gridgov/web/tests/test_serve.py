@@ -4,6 +4,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from gridgov.web.management.commands.serve import supervise
 
 
@@ -32,3 +34,25 @@ def test_a_worker_that_dies_is_started_again_and_the_last_one_is_stopped_with_th
 
 def test_with_no_worker_it_only_waits_for_the_server():
     assert supervise(_python("import sys; sys.exit(0)"), None, poll=0.05) == 0
+
+
+@pytest.mark.django_db
+def test_serve_init_on_a_database_with_a_territory_keeps_it_and_prints_the_accounts():
+    """`make run` a second time: the existing district is kept and every demo account is printed again."""
+    import io
+
+    from django.core.management.base import OutputWrapper
+
+    from gridgov.regions.models import Region
+    from gridgov.web.management.commands.serve import Command
+
+    before = Region.objects.count()
+    command = Command()
+    out = io.StringIO()
+    command.stdout = OutputWrapper(out)
+    command.init_database("small")
+    text = out.getvalue()
+    assert "Existing database kept" in text and "gridgov-demo-2026" in text
+    for username in ("sysadmin", "dispatcher", "worker_a", "police", "hotline"):
+        assert username in text
+    assert Region.objects.count() == before

@@ -32,16 +32,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)  # hashed names must match this code
         if init:
             call_command("migrate", verbosity=0)
-            from gridgov.regions.models import Region
-
-            if Region.objects.exists():
-                from gridgov.demo import demo_personas
-                from gridgov.regions.management.commands.demo import print_accounts
-
-                self.stdout.write("Existing database kept (delete var/gridgov.sqlite3 to start over).")
-                print_accounts(self.stdout, demo_personas())
-            else:
-                call_command("demo", scale=demo_scale)
+            self.init_database(demo_scale)
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(
             f"\ngridgov is serving at {url}  — log in at {url}login/ with an account above; API docs: {url}api/v1/docs\n"))
@@ -61,6 +52,20 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: server.terminate())
         sys.exit(supervise(server, None if no_worker else start_worker,
                            log=lambda text: self.stderr.write(text)))
+
+    def init_database(self, demo_scale):
+        """Load the demo district into an empty database; on one that holds a territory, keep it and print the
+        demo accounts again (``make run`` a second time)."""
+        from gridgov.regions.models import Region
+
+        if Region.objects.exists():
+            from gridgov.demo import demo_personas
+            from gridgov.web.management.commands.demo import print_accounts
+
+            self.stdout.write("Existing database kept (delete var/gridgov.sqlite3 to start over).")
+            print_accounts(self.stdout, demo_personas())
+        else:
+            call_command("demo", scale=demo_scale)
 
 
 def supervise(server: subprocess.Popen, start_worker: Callable[[], subprocess.Popen] | None, *, poll: float = 2.0,
