@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from gridgov.common.errors import NotFound, ValidationFailed
@@ -349,3 +349,43 @@ def coverage_summary(*, user, region_code: str = "") -> dict:
     children = top.children if top else sorted((c for c in tree.values() if c.parent_id not in tree),
                                                key=lambda c: c.code)
     return {"target": target, "region": top, "children": children, "below_target": below}
+
+
+# --- what visits need from the registry (gridgov/visits reads the registry only through these) ------------------------
+VISIT_TARGETS = {"household": Household, "person": Person, "unit": Unit}
+
+
+def visit_targets(user, kind: str) -> QuerySet:
+    """Active households, people or units of ``kind`` in the user's area (what they may visit or look up)."""
+    return VISIT_TARGETS[kind].objects.filter(is_active=True).select_related("grid").restrict(user)
+
+
+def target_kind(target) -> str:
+    """"household", "person" or "unit" for a registry record."""
+    return target._meta.model_name
+
+
+def target_label(target) -> str:
+    if isinstance(target, Household):
+        return f"{target.number} {target.head_name}".strip()
+    return target.name
+
+
+def people_with_visit_tags(below_q: Q) -> list[dict]:
+    """Active people under ``below_q`` (a ``grid__path`` condition) with an active tag that requires visits: their
+    smallest period (``every``), the smallest period of a key-person tag (``key_every``) and since when (``since``)."""
+    tag_ok = Q(person_tags__tag__is_active=True, person_tags__tag__visit_every_days__gt=0)
+    return list(
+        Person.objects.filter(below_q, is_active=True)
+        .annotate(every=Min("person_tags__tag__visit_every_days", filter=tag_ok),
+                  key_every=Min("person_tags__tag__visit_every_days",
+                                filter=tag_ok & Q(person_tags__tag__group=TagGroup.KEY)),
+                  since=Min("person_tags__added_at", filter=tag_ok))
+        .filter(every__isnull=False)
+        .values("pk", "name", "grid_id", "grid__name", "grid__path", "every", "key_every", "since"))
+
+
+def active_households(below_q: Q) -> list[dict]:
+    """Active households under ``below_q`` (a ``grid__path`` condition), as the visit-frequency check reads them."""
+    return list(Household.objects.filter(below_q, is_active=True)
+                .values("pk", "number", "head_name", "grid_id", "grid__name", "grid__path", "created_at"))

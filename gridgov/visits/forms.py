@@ -7,12 +7,12 @@ from django.utils.translation import gettext_lazy
 
 from gridgov.common.api_types import MAX_ID
 from gridgov.common.forms import DateTimeField, DomainErrorsMixin, FilterForm, IdField, MultipleFileInput, PhotosField
+from gridgov.registry.selectors import VISIT_TARGETS
 from gridgov.visits import services
 from gridgov.visits.api import MAX_PHOTO_BYTES
 from gridgov.visits.choices import VisitPurpose
-from gridgov.visits.selectors import TARGETS
 
-TARGET_KINDS = tuple(TARGETS)
+TARGET_KINDS = tuple(VISIT_TARGETS)
 
 
 class TargetField(forms.CharField):

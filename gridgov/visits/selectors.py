@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,12 +20,8 @@ from gridgov.common.errors import NotFound, PermissionDenied
 from gridgov.common.roles import Role
 from gridgov.common.scoping import Territory
 from gridgov.registry import selectors as registry_selectors
-from gridgov.registry.choices import TagGroup
-from gridgov.registry.models import Household, Person, Unit
 from gridgov.visits.choices import VisitPurpose
 from gridgov.visits.models import OVERSEERS, VISITING_WORKERS, Visit
-
-TARGETS = {"household": Household, "person": Person, "unit": Unit}
 
 
 def can_see_key_tags(user) -> bool:
@@ -49,7 +45,7 @@ def visit_list(*, user, person: int | None = None, household: int | None = None,
 
 def visits_for(target, user=None) -> QuerySet:
     """The visit log of a household, person or unit, newest first (scoped to ``user`` when given)."""
-    field = {Household: "household", Person: "person", Unit: "unit"}[type(target)]
+    field = registry_selectors.target_kind(target)
     qs = Visit.objects.filter(**{field: target}).select_related("worker").prefetch_related("photos")
     if user is not None:
         qs = qs.restrict(user)
@@ -66,11 +62,11 @@ def access_visit(user, visit_id: int) -> Visit:
 
 def target_queryset(user, kind: str) -> QuerySet:
     """Active households, people or units in the user's area (what they may visit or look up)."""
-    return TARGETS[kind].objects.filter(is_active=True).select_related("grid").restrict(user)
+    return registry_selectors.visit_targets(user, kind)
 
 
 def access_target(user, kind: str, target_id: int):
-    if kind not in TARGETS:
+    if kind not in registry_selectors.VISIT_TARGETS:
         raise NotFound(_("No such visit target."))
     target = target_queryset(user, kind).filter(pk=target_id).first()
     if target is None:
@@ -81,9 +77,7 @@ def access_target(user, kind: str, target_id: int):
 
 
 def target_label(target) -> str:
-    if isinstance(target, Household):
-        return f"{target.number} {target.head_name}".strip()
-    return target.name
+    return registry_selectors.target_label(target)
 
 
 def target_search(*, user, q: str = "", limit: int = 20) -> list[tuple[str, object]]:
@@ -150,17 +144,8 @@ def overdue_in(paths: list[str], *, show_key: bool, today: dt.date | None = None
         return []
     today = today or timezone.localdate()
     in_grids = Territory(paths=tuple(paths)).q("grid__path")
-    tag_ok = Q(person_tags__tag__is_active=True, person_tags__tag__visit_every_days__gt=0)
-    people = list(
-        Person.objects.filter(in_grids, is_active=True)
-        .annotate(every=Min("person_tags__tag__visit_every_days", filter=tag_ok),
-                  key_every=Min("person_tags__tag__visit_every_days",
-                                filter=tag_ok & Q(person_tags__tag__group=TagGroup.KEY)),
-                  since=Min("person_tags__added_at", filter=tag_ok))
-        .filter(every__isnull=False)
-        .values("pk", "name", "grid_id", "grid__name", "grid__path", "every", "key_every", "since"))
-    households = list(Household.objects.filter(in_grids, is_active=True)
-                      .values("pk", "number", "head_name", "grid_id", "grid__name", "grid__path", "created_at"))
+    people = registry_selectors.people_with_visit_tags(in_grids)
+    households = registry_selectors.active_households(in_grids)
     last = {}
     if people or households:
         rows = (Visit.objects.filter(Q(person_id__in=[p["pk"] for p in people])
