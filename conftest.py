@@ -45,15 +45,18 @@ def _fresh_geo_index():
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    """In-process caches are cleared on commit, which rolled-back tests never do: clear them around each test."""
+    """In-process caches are cleared on commit, which rolled-back tests never do: clear them around each test,
+    with Django's cache (rate-limit counters), so no test inherits another's."""
+    from django.core.cache import cache
+
     from gridgov.common.calendar import clear_cache
     from gridgov.events.routing import directory
 
-    clear_cache()
-    directory.invalidate()
+    for clear in (clear_cache, directory.invalidate, cache.clear):
+        clear()
     yield
-    clear_cache()
-    directory.invalidate()
+    for clear in (clear_cache, directory.invalidate, cache.clear):
+        clear()
 
 
 def login_client(username: str) -> Client:

@@ -34,8 +34,8 @@ class AuditLogAdmin(AuditedModelAdmin):
         found, distinct = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
         if term:
-            # PostgreSQL reads jsonb as text with the characters themselves; SQLite keeps JSON text as written,
-            # non-ASCII characters as \uXXXX escapes: look for both spellings.
+            # PostgreSQL casts jsonb to text with the characters themselves, while SQLite keeps the JSON text as
+            # written, with \uXXXX escapes for non-ASCII characters. So the search matches either spelling.
             escaped = json.dumps(term)[1:-1]
             found = found | queryset.filter(Q(detail__icontains=term) | Q(detail__icontains=escaped))
         return found, distinct

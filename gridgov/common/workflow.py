@@ -10,7 +10,7 @@ table of moves. Its app describes it once, as a ``Workflow``, and every status c
         "auto_dispatch": Move(frozenset({S.REPORTED}), S.DISPATCHED, frozenset({SYSTEM}), _("dispatch ...")),
     }
     FLOW = Workflow(model=Dispute, prefix="dispute", moves=ACTIONS, effects={"settle": _effect_settle},
-                    visible=lambda qs, actor: qs.restrict(actor), record=_record, initial=S.REGISTERED,
+                    record=_record, initial=S.REGISTERED,
                     messages=Messages(...))
 
     # gridgov/<app>/services.py — a named service hands over
@@ -20,8 +20,8 @@ table of moves. Its app describes it once, as a ``Workflow``, and every status c
 ``move()`` does, in one transaction and in this order (each refusal changes nothing and says why):
 
 1. locks the row (``select_for_update``; a no-op on SQLite, whose writers are serialised anyway);
-2. 404 ``NotFound`` unless the row exists *and* ``visible(queryset, actor)`` keeps it — the model's scope rule
-   (cases and disputes: ``qs.restrict(actor)`` from ``common/scoping.py``, the rows the actor may see; who may
+2. 404 ``NotFound`` unless the row exists *and* ``visible(queryset, actor)`` keeps it — by default the model's
+   scope rule (``qs.restrict(actor)`` from ``common/scoping.py``, the rows the actor may see; who may
    *act* is the table's ``roles`` and ``may_act`` below);
 3. 422 ``ValidationFailed(field="action")`` for an unknown action or one only the system takes (``SYSTEM`` roles:
    steps made automatically at intake), listing the moves allowed now in ``details``;
@@ -104,8 +104,9 @@ class Workflow:
     prefix: str  # audit actions are "<prefix>.<action>"
     moves: dict[str, Move]
     messages: Messages
-    visible: Callable[[models.QuerySet, Any], models.QuerySet]  # (queryset, actor) -> what the actor may see
     record: Callable[..., Any]  # (obj, *, action, from_status, actor, reason, data) -> the saved transition row
+    # (queryset, actor) -> what the actor may see; by default the model's own scope (``Model.objects.restrict``)
+    visible: Callable[[models.QuerySet, Any], models.QuerySet] = field(default=lambda qs, actor: qs.restrict(actor))
     effects: dict[str, Callable] = field(default_factory=dict)
     may_act: Callable[[Any, Any, str], None] | None = None  # raises a DomainError when the actor may not
     initial: str = ""  # the status a new object starts in (``plan``)

@@ -150,7 +150,7 @@ EFFECTS = {"step": _effect_step, "settle": _effect_settle, "fail": _effect_fail,
 
 
 FLOW = Workflow(
-    model=Dispute, prefix="dispute", moves=ACTIONS, effects=EFFECTS, visible=lambda qs, actor: qs.restrict(actor), record=record, build=build,
+    model=Dispute, prefix="dispute", moves=ACTIONS, effects=EFFECTS, record=record, build=build,
     initial=S.REGISTERED, start="register", record_unchanged=False,  # a step while mediating changes no status
     messages=Messages(
         not_found=_("No such dispute, or it is outside your area."),

@@ -298,7 +298,7 @@ EFFECTS = {
 
 FLOW = Workflow(
     model=Event, prefix="event", moves=ACTIONS, effects=EFFECTS, may_act=may_act, record=record, build=build,
-    visible=lambda qs, actor: qs.restrict(actor), initial=S.REPORTED, start="report", lock_related=("category",),
+    initial=S.REPORTED, start="report", lock_related=("category",),
     messages=Messages(
         not_found=_("No such case, or it is outside your area."),
         conflict=_("Someone else changed this case first: it is now %(status)s (version %(version)d)."),

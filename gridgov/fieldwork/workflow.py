@@ -43,7 +43,7 @@ def _record(anomaly, **kwargs):
 
 FLOW = Workflow(
     model=Anomaly, prefix="anomaly", moves=ACTIONS, effects={"confirm": _effect_review, "dismiss": _effect_review},
-    visible=lambda qs, actor: qs.restrict(actor), record=_record, may_act=_not_about_oneself,
+    record=_record, may_act=_not_about_oneself,
     messages=Messages(
         not_found=gettext_lazy("No such anomaly, or it is outside your area."),
         conflict=gettext_lazy("Someone else changed this anomaly first: it is now %(status)s (version %(version)d)."),

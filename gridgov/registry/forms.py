@@ -216,41 +216,40 @@ class HouseholdForm(RegistryForm):
                                 house_room=house.room if house else "")
 
 
-class UnitForm(RegistryForm):
+class _BodyForm(RegistryForm):
+    """What units and social organisations share: a name, a credit code, an address and a contact phone."""
+
     secrets = ("contact_phone",)
 
     name = _text(100, gettext_lazy("Name"), required=True)
     credit_code = _text(18, gettext_lazy("Unified social credit code"))
-    kind = _choice(UnitKind.choices, gettext_lazy("Kind"), UnitKind.ENTERPRISE)
     address = _text(200, gettext_lazy("Address"))
-    legal_person = _text(64, gettext_lazy("Legal representative"))
     contact_phone = _text(32, gettext_lazy("Contact phone"), secret=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact_phone"].validators.append(_phone_format)
+        self.fields["credit_code"].validators.append(_credit_code_format)
+
+
+class UnitForm(_BodyForm):
+    field_order = ["name", "credit_code", "kind", "address", "legal_person", "contact_phone", "employees",
+                   "is_key_site"]
+
+    kind = _choice(UnitKind.choices, gettext_lazy("Kind"), UnitKind.ENTERPRISE)
+    legal_person = _text(64, gettext_lazy("Legal representative"))
     employees = forms.IntegerField(label=gettext_lazy("Employees"), required=False, min_value=0,
                                    max_value=10_000_000, initial=0, widget=forms.TextInput(attrs=DECIMAL))
     is_key_site = forms.BooleanField(label=gettext_lazy("Key site"), required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["contact_phone"].validators.append(_phone_format)
-        self.fields["credit_code"].validators.append(_credit_code_format)
 
+class OrganisationForm(_BodyForm):
+    field_order = ["name", "credit_code", "kind", "address", "contact_name", "contact_phone", "members"]
 
-class OrganisationForm(RegistryForm):
-    secrets = ("contact_phone",)
-
-    name = _text(100, gettext_lazy("Name"), required=True)
-    credit_code = _text(18, gettext_lazy("Unified social credit code"))
     kind = _choice(OrgKind.choices, gettext_lazy("Kind"), OrgKind.COMMUNITY)
-    address = _text(200, gettext_lazy("Address"))
     contact_name = _text(64, gettext_lazy("Contact"))
-    contact_phone = _text(32, gettext_lazy("Contact phone"), secret=True)
     members = forms.IntegerField(label=gettext_lazy("Members"), required=False, min_value=0, max_value=10_000_000,
                                  initial=0, widget=forms.TextInput(attrs=DECIMAL))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["contact_phone"].validators.append(_phone_format)
-        self.fields["credit_code"].validators.append(_credit_code_format)
 
 
 class RevealForm(forms.Form):

@@ -5,7 +5,6 @@ import json
 import time
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from gridgov.accounts.models import User
@@ -16,12 +15,6 @@ from gridgov.events.models import Event, HotlineClient, HotlineOrder
 
 SECRET_A, SECRET_B = "secret-of-a-0123456789abcdef0123456789", "secret-of-b-0123456789abcdef0123456789"
 
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 # --- the helper ------------------------------------------------------------------------------------------------------

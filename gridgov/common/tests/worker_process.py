@@ -22,7 +22,8 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(worker_id: str, *, log: Path, lease: float = 60, env: dict | None = None) -> subprocess.Popen:
+def start_worker(worker_id: str, *, log: Path, lease: float = 60, batch: int | None = None,
+                 env: dict | None = None) -> subprocess.Popen:
     """`manage.py worker` as `gridgov serve` starts it, output to ``log`` (read it when a test fails); under --clock
     it runs at the suite's moment (gridgov.testing.clock.python_command)."""
     full_env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -30,7 +31,8 @@ def start_worker(worker_id: str, *, log: Path, lease: float = 60, env: dict | No
     with open(log, "ab") as out:
         return subprocess.Popen(
             [*python_command(), "manage.py", "worker", "--skip-checks", "--worker-id", worker_id,
-             "--lease", str(lease), "--idle-sleep", "0.1", "--prune-every", "0"],
+             "--lease", str(lease), "--idle-sleep", "0.1", "--prune-every", "0",
+             *(["--batch", str(batch)] if batch else [])],
             cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
 
 

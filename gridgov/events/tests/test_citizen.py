@@ -1,7 +1,6 @@
 """Citizens report through a grid's QR code: anonymous allowed, contact private, rate-limited, and they rate."""
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -11,12 +10,6 @@ from gridgov.events.tests.conftest import jpeg
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _clear_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _post(client, grid, **fields):

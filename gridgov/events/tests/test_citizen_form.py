@@ -4,7 +4,6 @@ on the page, and nothing is written."""
 import re
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -13,12 +12,6 @@ from gridgov.events.tests.conftest import jpeg
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _clear_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _errors(response) -> dict[str, str]:

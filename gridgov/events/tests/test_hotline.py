@@ -9,26 +9,23 @@ import io
 import json
 import os
 import signal
-import subprocess
 import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.utils import timezone, translation
 
 from gridgov.accounts.models import User
 from gridgov.common.models import AuditLog, OutboxMessage
 from gridgov.common.outbox import outbox_claim, outbox_deliver_once
+from gridgov.common.tests.worker_process import start_worker
 from gridgov.events.choices import Status
 from gridgov.events.models import Event, HotlineClient, HotlineOrder, Transition
 from gridgov.events.tests.conftest import point_in
-from gridgov.testing.clock import python_command
 
 SECRET = "k3y-for-tests-only-0123456789abcdef0123"
 URL = "/api/v1/hotline/orders"
@@ -326,15 +323,7 @@ def committed_demo(transactional_db):
     geo_index.invalidate()
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def test_kill_9_of_the_worker_loses_no_callback(committed_demo, server):
+def test_kill_9_of_the_worker_loses_no_callback(committed_demo, server, tmp_path):
     from gridgov.events.hotline import HotlineOrderIn, hotline_order_receive
     from gridgov.regions.models import Region
 
@@ -348,13 +337,10 @@ def test_kill_9_of_the_worker_loses_no_callback(committed_demo, server):
     assert len(expected) == OutboxMessage.objects.count() >= 4
 
     server.hold.set()  # the first callback hangs: the worker is killed while posting it
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "config.settings"}
-    worker = subprocess.Popen(  # python_command(): under --clock the worker runs at the suite's moment too
-        [*python_command(), "manage.py", "worker", "--skip-checks", "--worker-id", "doomed", "--batch", "3",
-         "--lease", "3", "--idle-sleep", "0.1"],
-        cwd=Path(__file__).resolve().parents[3], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tmp_path / "worker.log"
+    worker = start_worker("doomed", log=log, lease=3, batch=3)  # at the suite's moment under --clock too
     try:
-        assert server.arrived.wait(timeout=60), worker.stderr.read1().decode() if worker.poll() is not None else ""
+        assert server.arrived.wait(timeout=60), log.read_text() if worker.poll() is not None else ""
         os.kill(worker.pid, signal.SIGKILL)
         assert worker.wait(timeout=10) == -signal.SIGKILL
     finally:

@@ -4,7 +4,6 @@ dispatcher reopens it for the lead department to rework (counted, reason require
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -110,7 +109,6 @@ def test_close_with_a_reason_keeps_the_rating_and_leaves_the_queue(as_user, grid
 
 
 def test_a_citizens_unsatisfied_rating_reaches_the_queue_too(as_user, grid_a):
-    cache.clear()
     client = Client()
     response = client.post(f"/q/{grid_a.code}/", {"category": "E101", "description": "楼下垃圾桶满了没人清"})
     event = Event.objects.latest("id")

@@ -138,8 +138,7 @@ def test_an_effect_may_only_choose_a_status_the_table_names(case, user):
     flow = Workflow(model=Event, prefix="event", moves={
         "bend": Move(frozenset({"dispatched"}), "handling", frozenset({"dispatcher"}), "bend",
                      branches=frozenset({"handled"}))},
-        effects={"bend": lambda event, *, data, **kw: data["to"]}, visible=lambda qs, actor: qs.restrict(actor),
-        record=event_workflow.record, messages=event_workflow.FLOW.messages)
+        effects={"bend": lambda event, *, data, **kw: data["to"]}, record=event_workflow.record, messages=event_workflow.FLOW.messages)
     dispatcher = user("street_dispatcher")
     with pytest.raises(ValueError):
         move(flow, actor=dispatcher, pk=case.pk, action="bend", version=None, data={"to": "archived"})
@@ -157,7 +156,7 @@ def test_may_act_is_asked_by_the_gatekeeper_and_by_the_list_of_allowed_moves(cas
             raise PermissionDenied("not today")
 
     flow = Workflow(model=Event, prefix="event", moves=event_workflow.ACTIONS, effects=event_workflow.EFFECTS,
-                    may_act=may_act, visible=lambda qs, actor: qs.restrict(actor), record=event_workflow.record,
+                    may_act=may_act, record=event_workflow.record,
                     messages=event_workflow.FLOW.messages)
     dispatcher = user("street_dispatcher")
     assert "supervise" not in [a["action"] for a in allowed(flow, case, dispatcher)]

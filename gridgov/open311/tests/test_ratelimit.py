@@ -4,7 +4,6 @@ Retry-After in the spec's error format (XML or JSON), and nothing is written."""
 import time
 
 import pytest
-from django.core.cache import cache
 
 from gridgov.common import ratelimit
 from gridgov.events.models import Event
@@ -13,12 +12,6 @@ from gridgov.open311.tests.conftest import FORMATS, errors, post_request
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

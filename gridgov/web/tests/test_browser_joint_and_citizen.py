@@ -22,7 +22,6 @@ def _jpeg(color) -> bytes:
 def verified_joint_case(demo_live_server, settings, tmp_path):
     """A citizen's 暴露垃圾 report: the street's sanitation office leads, the district's cleaning company assists;
     both report, the lead with a photo of the result, and the grid worker verifies."""
-    from django.core.cache import cache
 
     from gridgov.accounts.models import User
     from gridgov.common.images import process_image
@@ -31,7 +30,6 @@ def verified_joint_case(demo_live_server, settings, tmp_path):
     from gridgov.events.services import event_transition, photo_store
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    cache.clear()
     grid = User.objects.get(username="worker_a").grids.get()
     event = citizen_report(grid=grid, category_code="E101", description="小区东门垃圾桶旁有暴露垃圾，气味很大",
                            lon=None, lat=None)

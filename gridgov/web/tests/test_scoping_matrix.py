@@ -106,42 +106,35 @@ def test_every_model_with_a_place_in_the_tree_is_scoped_or_reached_through_its_p
 
 
 # --- the oracle ---------------------------------------------------------------------------------------------------
+def _codes_by_pk(model, *lookups) -> dict[int, set[str]]:
+    """Row id → the region codes found through each lookup (to-many lookups give several)."""
+    out: dict[int, set[str]] = {pk: set() for pk in model.objects.values_list("pk", flat=True)}
+    for lookup in lookups:
+        for pk, code in model.objects.values_list("pk", lookup):
+            if code:
+                out[pk].add(code)
+    return out
+
+
 def _place(model) -> dict[int, set[str]]:
     """Row id → the region codes that place it (codes of its grid / region / path / worker's grids …)."""
-    label = model._meta.label
     from gridgov.accounts.models import User
 
+    label = model._meta.label
     if label == "regions.Region":
-        return {pk: {code} for pk, code in model.objects.values_list("pk", "code")}
+        return _codes_by_pk(model, "code")
     if label == "regions.LayerGrid":
-        out = {pk: ({code} if code else set()) for pk, code in model.objects.values_list("pk", "region__code")}
-        for pk, code in model.objects.values_list("pk", "memberships__region__code"):
-            if code:
-                out[pk].add(code)
-        return out
+        return _codes_by_pk(model, "region__code", "memberships__region__code")
     if label == "accounts.User":
-        out = {pk: ({code} if code else set()) for pk, code in model.objects.values_list("pk", "region__code")}
-        for pk, code in model.objects.values_list("pk", "grids__code"):
-            if code:
-                out[pk].add(code)
-        return out
+        return _codes_by_pk(model, "region__code", "grids__code")
     if label == "accounts.Department":
-        out = {pk: set() for pk in model.objects.values_list("pk", flat=True)}
-        for pk, code in model.objects.values_list("pk", "service_area__code"):
-            if code:
-                out[pk].add(code)
-        for pk, code in model.objects.values_list("pk", "region__code"):
-            if code:
-                out[pk].add(code)
-        return out
+        return _codes_by_pk(model, "service_area__code", "region__code")
     if label in ("fieldwork.PatrolSession", "fieldwork.GpsPoint", "fieldwork.PatrolDay"):
-        grids: dict[int, set[str]] = {}
-        for uid, code in User.objects.values_list("pk", "grids__code"):
-            grids.setdefault(uid, set()).update({code} if code else set())
+        grids = _codes_by_pk(User, "grids__code")
         return {pk: grids.get(w, set()) for pk, w in model.objects.values_list("pk", "worker_id")}
     if label == "fieldwork.Anomaly":
         return {pk: _codes([path]) for pk, path in model.objects.values_list("pk", "region_path")}
-    return {pk: {code} for pk, code in model.objects.values_list("pk", "grid__code")}
+    return _codes_by_pk(model, "grid__code")
 
 
 def _inside(codes: set[str], roots) -> bool:
