@@ -1,6 +1,7 @@
 """``python -m bench {geo,dispatch,intake,gps,import,all} [--repeats N] [--rebuild] [--pg] [--duration S] [--profile]``:
 run benchmarks; exits non-zero if one reports a failure (wrong results; a missed target is only reported).
-``python -m bench import-kill [--pg]`` is the reliability run of docs/reliability.md (not part of ``all``)."""
+``python -m bench import-kill [--pg]`` and ``python -m bench xlsx-bomb`` are reliability runs of docs/reliability.md
+(not part of ``all``)."""
 
 import argparse
 import importlib
@@ -10,7 +11,7 @@ import sys
 BENCHMARKS = {"geo": "bench.geo:run", "dispatch": "bench.events:run_dispatch", "intake": "bench.events:run_intake",
               "gps": "bench.gps:run", "import": "bench.registry_import:run"}
 # reliability runs: on their own small demo database (no district), never part of "all"
-RELIABILITY = {"import-kill": "bench.import_kill:run"}
+RELIABILITY = {"import-kill": "bench.import_kill:run", "xlsx-bomb": "bench.xlsx_bomb:run"}
 
 
 def main(argv=None) -> int:

@@ -277,6 +277,12 @@ GRIDGOV_IMPORT_CHUNK_ROWS = env_int("GRIDGOV_IMPORT_CHUNK_ROWS", 2000)
 if min(GRIDGOV_IMPORT_MAX_BYTES, GRIDGOV_IMPORT_MAX_ROWS, GRIDGOV_IMPORT_CHUNK_ROWS) < 1:
     raise ImproperlyConfigured("GRIDGOV_IMPORT_*: sizes must be at least 1")
 
+# Uploaded Excel workbooks (gridgov.common.xlsx, every import): the most bytes an .xlsx may really unpack to, all its
+# parts together, counted while reading whatever the zip headers declare (a 1 MB zip bomb can declare anything).
+GRIDGOV_XLSX_MAX_UNPACKED_BYTES = env_int("GRIDGOV_XLSX_MAX_UNPACKED_MB", 500) * 1024 * 1024
+if GRIDGOV_XLSX_MAX_UNPACKED_BYTES < 1:
+    raise ImproperlyConfigured("GRIDGOV_XLSX_MAX_UNPACKED_MB must be at least 1")
+
 NINJA_PAGINATION_PER_PAGE = 50
 
 LOGGING = {

@@ -7,13 +7,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from gridgov.accounts.choices import DepartmentKind
 from gridgov.common.audit import audit_record
 from gridgov.common.errors import ValidationFailed
+from gridgov.common.xlsx import xlsx_open
 from gridgov.events.choices import CaseType, CategoryKind, CategoryLevel
 from gridgov.events.models import Category, Route
 
@@ -79,11 +80,14 @@ def _cell_error(row: int, column: str, message) -> dict:
 
 
 def taxonomy_import(*, actor, data: bytes) -> TaxonomyImport:
+    workbook = xlsx_open(data, field="file")  # checks what the zip really unpacks to before reading a cell
     try:
-        ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ValidationFailed(_("The file is not an Excel workbook (.xlsx)."), field="file") from exc
-    rows = list(ws.iter_rows(values_only=True))
+        rows = list(workbook.worksheets[0].iter_rows(values_only=True)) if workbook.worksheets else []
+    except Exception as exc:  # openpyxl raises many kinds for a sheet it cannot parse
+        raise ValidationFailed(_("The file is not an Excel workbook (.xlsx). Save it as .xlsx and upload it again."),
+                               field="file", code="not_xlsx") from exc
+    finally:
+        workbook.close()
     if not rows or [str(h or "").strip() for h in rows[0][:len(COLUMNS)]] != [h for _k, h in COLUMNS]:
         raise ValidationFailed(_("The first row must be the template's headers; download the template again."),
                                field="file")

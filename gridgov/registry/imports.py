@@ -31,7 +31,6 @@ import io
 import logging
 import time
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -47,6 +46,7 @@ from gridgov.common.audit import audit_record
 from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.models import AuditLog
 from gridgov.common.outbox import LeaseLost, Released, outbox_heartbeat, outbox_put
+from gridgov.common.xlsx import xlsx_open
 from gridgov.registry.choices import ImportMode, ImportStatus
 from gridgov.registry.excel import DATA_SHEET, IMPORT_ROLES, LAYOUTS, Layout
 from gridgov.registry.import_rows import Context, RowError, clean_row, resolve_chunk
@@ -73,7 +73,6 @@ def chunk_rows() -> int:
 
 WRITE_ATTEMPTS = 3  # a chunk whose transaction could not start (database locked) is tried again
 MAX_REPORTED_ERRORS = 20_000  # listed one by one in the error workbook; beyond that only counted
-MAX_UNCOMPRESSED_RATIO = 100  # an .xlsx is a zip: refuse one that expands beyond 100× the size limit
 
 
 class _Refused(Exception):
@@ -93,24 +92,16 @@ class Sheet:
 
 def open_sheet(fileobj, layout: Layout) -> Sheet:
     """The data sheet of an uploaded workbook, its columns by header, and its row count from the sheet's dimension.
-    ValidationFailed (field "file") for anything that is not a usable template of this registry."""
-    from openpyxl import load_workbook
-
+    ValidationFailed (field "file") for anything that is not a usable template of this registry. The workbook is
+    opened by ``gridgov.common.xlsx`` (its real unpacked size, a zip bomb, …) and only then read."""
+    workbook = xlsx_open(fileobj, field="file")
     try:
-        fileobj.seek(0)
-        with zipfile.ZipFile(fileobj) as archive:
-            if sum(i.file_size for i in archive.infolist()) > max_bytes() * MAX_UNCOMPRESSED_RATIO:
-                raise ValidationFailed(_("The file expands to more data than an import may hold."), field="file",
-                                       code="too_large")
-        fileobj.seek(0)
-        workbook = load_workbook(fileobj, read_only=True, data_only=True)
-    except ValidationFailed:
-        raise
-    except Exception as exc:  # zipfile and openpyxl raise many kinds for a file that is not a workbook
+        ws = workbook[DATA_SHEET] if DATA_SHEET in workbook.sheetnames else workbook.worksheets[0]
+        header = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None) or ()
+    except Exception as exc:  # no sheet at all, or a sheet openpyxl cannot parse
+        workbook.close()
         raise ValidationFailed(_("The file is not an Excel workbook (.xlsx). Save it as .xlsx and upload it again."),
                                field="file", code="not_xlsx") from exc
-    ws = workbook[DATA_SHEET] if DATA_SHEET in workbook.sheetnames else workbook.worksheets[0]
-    header = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None) or ()
     columns = {}
     for index, text in enumerate(header):
         name = str(text or "").strip().lstrip("*").rstrip("*").strip()
