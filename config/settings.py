@@ -247,6 +247,12 @@ GRIDGOV_WECOM_WEBHOOK_URL = env_str("GRIDGOV_WECOM_WEBHOOK_URL", "") or ""  # fo
 GRIDGOV_HOTLINE_MAX_SKEW_SECONDS = env_int("GRIDGOV_HOTLINE_MAX_SKEW_SECONDS", 300)
 GRIDGOV_HOTLINE_CALLBACK_TIMEOUT_SECONDS = env_int("GRIDGOV_HOTLINE_CALLBACK_TIMEOUT_SECONDS", 10)
 
+# Case photos uploaded ahead of a report (POST /api/v1/photos) and never attached to a case are deleted, with their
+# files, this many hours after the upload (hourly, by `gridgov worker`; or `gridgov photos_prune`).
+GRIDGOV_PHOTO_UNATTACHED_HOURS = env_int("GRIDGOV_PHOTO_UNATTACHED_HOURS", 24)
+if GRIDGOV_PHOTO_UNATTACHED_HOURS < 1:
+    raise ImproperlyConfigured("GRIDGOV_PHOTO_UNATTACHED_HOURS must be at least 1")
+
 # Citizens reporting through a grid's QR code: reports per hour from one address.
 GRIDGOV_CITIZEN_REPORTS_PER_HOUR = env_int("GRIDGOV_CITIZEN_REPORTS_PER_HOUR", 10)
 # 12345 hotline and Open311 clients: requests a minute per client (gridgov.common.ratelimit; shared with Redis).

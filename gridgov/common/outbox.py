@@ -25,6 +25,8 @@ docs/outbox.md.
 * ``outbox_retry_now`` makes failing messages due at once with a fresh backoff (the admin's "retry now").
 * ``outbox_prune`` deletes delivered messages older than ``GRIDGOV_OUTBOX_KEEP_DAYS``, in small batches; messages not
   yet delivered (waiting or failing) are never deleted by it. ``gridgov worker`` runs it hourly.
+* Periodic jobs: a topic registered with ``hourly=True`` gets one message an hour, queued by ``gridgov worker`` on
+  the same hourly tick (``outbox_put_hourly``, deduplicated by topic and hour across all workers).
 """
 
 import contextlib
@@ -50,6 +52,7 @@ log = logging.getLogger("gridgov.outbox")
 
 Handler = Callable[[dict], None]
 HANDLERS: dict[str, Handler] = {}  # topic → handler; written only by register() (tests may patch it)
+HOURLY: set[str] = set()  # topics ``gridgov worker`` queues once an hour (register(..., hourly=True))
 MAX_ERROR = 2000
 TOPIC_MAX = OutboxMessage._meta.get_field("topic").max_length
 DEDUPE_MAX = OutboxMessage._meta.get_field("dedupe_key").max_length
@@ -70,10 +73,12 @@ class Released(Exception):
 # ======================================================================================================================
 # Handlers
 # ======================================================================================================================
-def register(topic: str, handler: Handler) -> None:
+def register(topic: str, handler: Handler, *, hourly: bool = False) -> None:
     """Make ``handler(payload)`` the handler of ``topic``. Call it from the owning app's ``AppConfig.ready()``.
     One handler per topic: another function for a topic already taken is a configuration error (two apps claim the
-    same topic); the same function again is a no-op (``ready()`` can run more than once)."""
+    same topic); the same function again is a no-op (``ready()`` can run more than once). ``hourly``: a periodic
+    job — ``gridgov worker`` queues one message of the topic per hour (``outbox_put_hourly``), delivered like any
+    other (retried with backoff, visible in the admin)."""
     if not isinstance(topic, str) or not topic.strip() or len(topic) > TOPIC_MAX:
         raise ImproperlyConfigured(f"outbox topic {topic!r}: a name of 1 to {TOPIC_MAX} characters is required")
     if not callable(handler):
@@ -83,6 +88,8 @@ def register(topic: str, handler: Handler) -> None:
         raise ImproperlyConfigured(f"outbox topic {topic!r} already has a handler ({current.__module__}."
                                    f"{current.__qualname__}); one topic, one handler")
     HANDLERS[topic] = handler
+    if hourly:
+        HOURLY.add(topic)
 
 
 def registered_topics() -> list[str]:
@@ -181,6 +188,15 @@ def outbox_put_many(messages: Iterable[Message]) -> int:
                            [value for row in part for value in row])
             written += cursor.rowcount
     return written
+
+
+def outbox_put_hourly(*, now: dt.datetime | None = None) -> int:
+    """Queue this hour's message of every hourly topic; returns how many were new. The deduplication key names the
+    topic and the UTC hour, so however many workers ask (each at start and then hourly), each job is queued once an
+    hour. The payload carries the hour; the handler reads everything else fresh."""
+    hour = (now or timezone.now()).astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
+    return outbox_put_many([Message(topic=topic, payload={"hour": hour}, dedupe_key=f"{topic}:{hour}")
+                            for topic in sorted(HOURLY)])
 
 
 # ======================================================================================================================

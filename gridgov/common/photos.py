@@ -2,11 +2,19 @@
 server-generated names in the default storage (local disk or a private S3 bucket), served only by access-checked
 views as bytes that never execute."""
 
+import contextlib
+import contextvars
+import logging
+
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 
 from gridgov.common.images import ProcessedImage, image_filename
+
+log = logging.getLogger("gridgov.photos")
+# the files saved inside each ``photo_files_guard`` open in this thread or task (innermost last)
+_guards: contextvars.ContextVar[tuple[list[str], ...]] = contextvars.ContextVar("gridgov_photo_guards", default=())
 
 
 def photo_files_save(image: ProcessedImage) -> tuple[str, str]:
@@ -14,7 +22,39 @@ def photo_files_save(image: ProcessedImage) -> tuple[str, str]:
     name = image_filename(image.sha256)
     stored = default_storage.save(name, ContentFile(image.content))
     thumb = default_storage.save(name.replace(".jpg", ".thumb.jpg"), ContentFile(image.thumbnail))
+    for saved in _guards.get():
+        saved += [stored, thumb]
     return stored, thumb
+
+
+def photo_files_delete(names) -> int:
+    """Delete stored photo files (a missing one is no error); returns how many names were given. A storage that
+    fails is logged and skipped: a leftover file costs space, never correctness."""
+    count = 0
+    for name in names:
+        if not name:
+            continue
+        count += 1
+        try:
+            default_storage.delete(name)
+        except OSError as exc:
+            log.warning("photo file %s could not be deleted: %s", name, type(exc).__name__)
+    return count
+
+
+@contextlib.contextmanager
+def photo_files_guard():
+    """Around a submission that saves photo files and then writes their rows: if it fails (the transaction rolls
+    back, nothing refers to the files), the files it saved are deleted rather than left behind."""
+    saved: list[str] = []
+    token = _guards.set((*_guards.get(), saved))
+    try:
+        yield saved
+    except BaseException:
+        photo_files_delete(saved)
+        raise
+    finally:
+        _guards.reset(token)
 
 
 def photo_response(name: str, *, cache: str = "private, max-age=3600") -> FileResponse:

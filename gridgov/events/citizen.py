@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.common.errors import ValidationFailed
 from gridgov.common.images import process_image
+from gridgov.common.photos import photo_files_guard
 from gridgov.common.ratelimit import rate_hit
 from gridgov.events.choices import Channel, PhotoKind
 from gridgov.events.models import Category, Event, Photo
@@ -72,7 +73,7 @@ def citizen_report(*, grid, category_code: str, description: str, lon: float | N
     phone = phone.strip()
     if phone and not (phone.replace("-", "").isdigit() and 7 <= len(phone.replace("-", "")) <= 13):
         raise ValidationFailed(_("Enter a phone number with digits only, or leave it empty."), field="phone")
-    with transaction.atomic():
+    with photo_files_guard(), transaction.atomic():  # rolled back: the photo files saved go too
         event = event_report(actor=None, report=Report(
             category_code=category_code, description=description, lon=lon, lat=lat, channel=Channel.CITIZEN,
             reporter_name=name.strip(), reporter_phone=phone, photo_count=len(processed)))

@@ -4,6 +4,7 @@ planned by the workflow engine); ``event_transition`` hands every later move to 
 """
 
 import datetime as dt
+import logging
 import math
 import uuid
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from gridgov.accounts.models import Department
 from gridgov.common.audit import audit_record
 from gridgov.common.calendar import Deadline, deadline_after
 from gridgov.common.errors import ValidationFailed
-from gridgov.common.photos import photo_files_save
+from gridgov.common.photos import photo_files_delete, photo_files_guard, photo_files_save
 from gridgov.common.workflow import allowed, move, plan
 from gridgov.events import (
     notifications,  # outbox: notices and 12345 callbacks (gridgov/events/notifications.py)
@@ -35,6 +36,7 @@ from gridgov.regions.index import geo_index
 from gridgov.regions.models import Region
 
 EARTH_RADIUS_M = 6_371_000
+log = logging.getLogger("gridgov.events")
 
 
 @dataclass
@@ -56,12 +58,61 @@ class Report:
 
 
 def photo_store(*, image, uploaded_by=None, event: Event | None = None, kind: str = PhotoKind.REPORT) -> Photo:
-    """Store a processed image (``gridgov.common.images``) and its thumbnail under server-generated names."""
-    stored, thumb = photo_files_save(image)
-    real = uploaded_by if getattr(uploaded_by, "is_authenticated", False) else None
-    return Photo.objects.create(event=event, kind=kind, file=stored, thumbnail=thumb, sha256=image.sha256,
-                                width=image.width, height=image.height, taken_at=image.taken_at, lon=image.lon,
-                                lat=image.lat, uploaded_by=real)
+    """Store a processed image (``gridgov.common.images``) and its thumbnail under server-generated names. A photo
+    stored without a case waits to be named in a report or a move; never attached, it is deleted after
+    ``GRIDGOV_PHOTO_UNATTACHED_HOURS`` (``photo_prune_unattached``)."""
+    with photo_files_guard():  # the row cannot be written: the files go too
+        stored, thumb = photo_files_save(image)
+        real = uploaded_by if getattr(uploaded_by, "is_authenticated", False) else None
+        return Photo.objects.create(event=event, kind=kind, file=stored, thumbnail=thumb, sha256=image.sha256,
+                                    width=image.width, height=image.height, taken_at=image.taken_at, lon=image.lon,
+                                    lat=image.lat, uploaded_by=real)
+
+
+PHOTO_PRUNE = "events.photo_prune"  # outbox topic, hourly (registered in EventsConfig.ready)
+
+
+@dataclass
+class PhotosPruned:
+    cutoff: dt.datetime
+    deleted: int
+
+
+def photo_prune_unattached(*, hours: int | None = None, batch: int = 500, dry_run: bool = False) -> PhotosPruned:
+    """Delete the photos uploaded more than ``hours`` (``GRIDGOV_PHOTO_UNATTACHED_HOURS``) ago that were never
+    attached to a case — uploaded ahead of a report that was never sent, or left by a refused one — with their files
+    and thumbnails. A photo attached to a case is never touched, even one attached while this runs: each batch
+    deletes only rows still unattached, inside its transaction, and only their files go, after the commit. One audit
+    row and one log line with the count (nothing else: the uploader's photos are personal data)."""
+    hours = settings.GRIDGOV_PHOTO_UNATTACHED_HOURS if hours is None else hours
+    if hours < 0:
+        raise ValueError("hours must be 0 or more")
+    cutoff = timezone.now() - dt.timedelta(hours=hours)
+    stale = Photo.objects.filter(event__isnull=True, uploaded_at__lt=cutoff)
+    if dry_run:
+        return PhotosPruned(cutoff=cutoff, deleted=stale.count())
+    deleted = 0
+    while rows := list(stale.order_by("id").values_list("id", "file", "thumbnail")[:batch]):
+        ids = [pk for pk, _file, _thumb in rows]
+        with transaction.atomic():
+            Photo.objects.filter(pk__in=ids, event__isnull=True).delete()
+            attached_meanwhile = set(Photo.objects.filter(pk__in=ids).values_list("id", flat=True))
+            gone = [(file, thumb) for pk, file, thumb in rows if pk not in attached_meanwhile]
+            files = [name for pair in gone for name in pair]
+            transaction.on_commit(lambda files=files: photo_files_delete(files))
+        deleted += len(gone)
+        if len(rows) < batch:
+            break
+    if deleted:
+        audit_record(actor=None, action="photo.prune", object_type=Photo._meta.label_lower,
+                     detail={"deleted": deleted, "older_than_hours": hours, "cutoff": cutoff.isoformat()})
+        log.info("photos: deleted %d never attached, uploaded before %s", deleted, cutoff.isoformat())
+    return PhotosPruned(cutoff=cutoff, deleted=deleted)
+
+
+def photo_prune_handle(payload: dict) -> None:
+    """Outbox handler of ``events.photo_prune``, queued hourly by ``gridgov worker``."""
+    photo_prune_unattached()
 
 
 def _distance_m(lon1, lat1, lon2, lat2) -> float:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from gridgov.common.audit import audit_record
 from gridgov.common.errors import PermissionDenied, ValidationFailed
 from gridgov.common.images import ProcessedImage
-from gridgov.common.photos import photo_files_save
+from gridgov.common.photos import photo_files_guard, photo_files_save
 from gridgov.visits import selectors
 from gridgov.visits.choices import VisitPurpose
 from gridgov.visits.models import VISITOR_ROLES, Visit, VisitPhoto
@@ -49,7 +49,7 @@ def visit_record(*, actor, household: int | None = None, person: int | None = No
         return _replay(stored, kind, target_id, purpose, findings, visited_at if given else None), False
     target = selectors.access_target(actor, kind, target_id)
     try:
-        with transaction.atomic():
+        with photo_files_guard(), transaction.atomic():  # rolled back: the photo files saved go too
             visit = Visit.objects.create(
                 worker=actor, visited_at=visited_at, client_key=client_key, grid_id=target.grid_id,
                 region_path=target.grid.path, purpose=purpose, findings=findings, lon=lon, lat=lat,

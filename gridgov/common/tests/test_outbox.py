@@ -188,7 +188,7 @@ def test_worker_command_once_delivers_and_logs_no_payload(monkeypatch):
     monkeypatch.setitem(HANDLERS, "test.topic", seen.append)
     outbox_put(topic="test.topic", payload={"phone": "13812345678"})
     out = io.StringIO()
-    call_command("worker", "--once", "--worker-id", "test-worker", stdout=out)
+    call_command("worker", "--once", "--worker-id", "test-worker", "--prune-every", "0", stdout=out)  # no hourly jobs
     assert seen == [{"phone": "13812345678"}]
     assert OutboxMessage.objects.get().delivered_at is not None
     assert "worker test-worker: claimed 1, delivered 1, failed 0" in out.getvalue()
@@ -221,7 +221,7 @@ def test_sigterm_stops_the_worker_gracefully(monkeypatch):
     put(3)
     out = io.StringIO()
     previous = signal.getsignal(signal.SIGTERM)
-    call_command("worker", "--max-seconds", "20", "--worker-id", "w", stdout=out)
+    call_command("worker", "--max-seconds", "20", "--worker-id", "w", "--prune-every", "0", stdout=out)
     assert signal.getsignal(signal.SIGTERM) == previous  # the command put the old handler back
     assert seen == [{"n": 0}]
     assert OutboxMessage.objects.filter(delivered_at__isnull=False).count() == 1

@@ -108,3 +108,24 @@ def test_the_worker_can_be_told_not_to_prune(mix):
     out = io.StringIO()
     call_command("worker", "--once", "--prune-every", "0", "--worker-id", "w", stdout=out)
     assert "pruned" not in out.getvalue() and len(remaining()) == 10
+
+
+def test_the_worker_queues_each_hourly_job_once_an_hour_whoever_asks(db, monkeypatch):
+    """A topic registered hourly gets one message per UTC hour, however many workers queue it."""
+    import datetime as dt
+
+    from gridgov.common import outbox
+
+    seen = []
+    monkeypatch.setattr(outbox, "HOURLY", set())
+    monkeypatch.setattr(outbox, "HANDLERS", dict(outbox.HANDLERS))
+    outbox.register("test.hourly", seen.append, hourly=True)
+    at = dt.datetime(2027, 3, 1, 16, 30, tzinfo=dt.UTC)  # 00:30 on the 2nd in Asia/Shanghai
+    assert outbox.outbox_put_hourly(now=at) == 1
+    assert outbox.outbox_put_hourly(now=at + dt.timedelta(minutes=29)) == 0  # another worker, the same hour
+    assert outbox.outbox_put_hourly(now=at + dt.timedelta(minutes=30)) == 1  # the next hour
+    keys = sorted(OutboxMessage.objects.filter(topic="test.hourly").values_list("dedupe_key", flat=True))
+    assert keys == ["test.hourly:2027-03-01T16", "test.hourly:2027-03-01T17"]
+    out = io.StringIO()
+    call_command("worker", "--once", "--prune-every", "0", "--worker-id", "w", stdout=out)
+    assert "hourly jobs" not in out.getvalue() and len(seen) == 2  # --prune-every 0: none queued, both delivered

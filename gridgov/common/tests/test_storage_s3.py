@@ -127,6 +127,25 @@ def test_the_photo_view_streams_from_the_bucket_to_allowed_users_only(bucket, as
 
 
 # --- the settings parser ------------------------------------------------------------------------------------------
+def test_photos_never_attached_are_deleted_from_the_bucket(bucket, as_user, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridgov.events.services import photo_prune_unattached
+
+    s3, name = bucket
+    stale, fresh = upload(as_user("worker_a")), upload(as_user("worker_a"))
+    Photo.objects.filter(pk=stale.pk).update(uploaded_at=timezone.now() - dt.timedelta(hours=25))
+    prefix = "media/"
+    assert {prefix + stale.file, prefix + stale.thumbnail, prefix + fresh.file} <= keys(s3, name)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert photo_prune_unattached(hours=24).deleted == 1
+    left = keys(s3, name)
+    assert prefix + stale.file not in left and prefix + stale.thumbnail not in left
+    assert {prefix + fresh.file, prefix + fresh.thumbnail} <= left
+
+
 def test_local_storage_is_the_default(clean_env):
     assert project_settings.media_storage() == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     clean_env.setenv("GRIDGOV_MEDIA_STORAGE", " Local ")

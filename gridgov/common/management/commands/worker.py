@@ -1,7 +1,8 @@
 """`gridgov worker`: run every background job of the platform — the outbox messages (notifications, 12345 callbacks,
 patrol-day summaries, registry Excel imports) — until stopped. Run one or more per machine, on as many machines as you
 like: claims never overlap (docs/outbox.md). Every ``--prune-every`` seconds (hourly) it also deletes delivered
-messages older than GRIDGOV_OUTBOX_KEEP_DAYS (``outbox_prune``)."""
+messages older than GRIDGOV_OUTBOX_KEEP_DAYS (``outbox_prune``) and queues this hour's message of every hourly job
+(``outbox_put_hourly``: e.g. deleting photos that were never attached)."""
 
 import signal
 import threading
@@ -16,6 +17,7 @@ from gridgov.common.outbox import (
     default_worker_id,
     outbox_deliver_once,
     outbox_prune,
+    outbox_put_hourly,
     registered_topics,
 )
 
@@ -32,8 +34,8 @@ class Command(BaseCommand):
         parser.add_argument("--idle-sleep", type=float, default=1.0, help="Seconds to wait when nothing is due.")
         parser.add_argument("--worker-id", default="", help="Name in claimed_by (default host:pid).")
         parser.add_argument("--prune-every", type=float, default=3600.0,
-                            help="Seconds between deletions of old delivered messages, the first at start "
-                                 "(0: never).")
+                            help="Seconds between deletions of old delivered messages and queueings of the hourly "
+                                 "jobs, the first at start (0: never).")
 
     def handle(self, *args, once, max_seconds, batch, lease, idle_sleep, worker_id, prune_every, **options):
         worker_id = worker_id or default_worker_id()
@@ -90,9 +92,11 @@ class Command(BaseCommand):
                               f"{', '.join(unhandled)} (they fail until an app registers one)")
 
     def _prune(self, worker_id: str) -> None:
-        """Old delivered messages go; a failure here (the database is away) is reported and never stops delivery."""
+        """Old delivered messages go and this hour's periodic jobs are queued; a failure here (the database is away)
+        is reported and never stops delivery."""
         try:
             pruned = outbox_prune()
+            queued = outbox_put_hourly()
         except DatabaseError as exc:
             self.stderr.write(f"worker {worker_id}: pruning failed ({type(exc).__name__}), next time")
             if connection.in_atomic_block:
@@ -102,6 +106,8 @@ class Command(BaseCommand):
         if pruned.deleted:
             self.stdout.write(f"worker {worker_id}: pruned {pruned.deleted} delivered messages "
                               f"older than {settings.GRIDGOV_OUTBOX_KEEP_DAYS} days")
+        if queued:
+            self.stdout.write(f"worker {worker_id}: queued {queued} hourly jobs")
 
     @staticmethod
     def _pause(seconds: float, ends: float | None) -> float:
