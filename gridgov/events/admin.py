@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.common.admin_site import AuditedModelAdmin, RoleInlineMixin
 from gridgov.common.errors import ValidationFailed
 from gridgov.common.roles import Role
-from gridgov.events.models import Category, HotlineClient, Route
+from gridgov.events.attributes import choices_from_text, choices_to_text, clean_choices
+from gridgov.events.models import Category, CategoryAttribute, HotlineClient, Route
 from gridgov.events.taxonomy_excel import taxonomy_export, taxonomy_import
 
 
@@ -19,6 +20,39 @@ class RouteInline(RoleInlineMixin, admin.TabularInline):
     extra = 1
     fields = ["priority", "department_kind", "department", "region", "joint"]
     autocomplete_fields = ["department", "region"]
+
+
+class CategoryAttributeForm(forms.ModelForm):
+    """A question of the category; its choices are typed one a line as key=name (for the list types)."""
+
+    choices = forms.CharField(label=_("choices"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 30}),
+                              help_text=_("List types only: one choice a line, key=name (e.g. yes=有人受伤)."))
+
+    class Meta:
+        model = CategoryAttribute
+        fields = ["order", "code", "description", "datatype", "required", "variable", "datatype_description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["choices"].initial = choices_to_text(self.instance.values)
+
+    def clean(self):
+        data = super().clean()
+        try:
+            self.instance.values = clean_choices(data.get("datatype"), choices_from_text(data.get("choices", "")))
+        except ValidationError as exc:
+            self.add_error("choices", exc.message_dict["values"])
+        return data
+
+
+class CategoryAttributeInline(RoleInlineMixin, admin.TabularInline):
+    """Extra questions asked when a case of this category is filed (Open311 service definition)."""
+
+    model = CategoryAttribute
+    form = CategoryAttributeForm
+    extra = 0
+    fields = ["order", "code", "description", "datatype", "required", "variable", "datatype_description", "choices"]
 
 
 class CategoryForm(forms.ModelForm):
@@ -47,7 +81,7 @@ class CategoryAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "level", "parent", "kind", "case_type", "time_limit", "time_unit", "is_active"]
     list_filter = ["level", "kind", "case_type", "is_active"]
     search_fields = ["code", "name"]
-    inlines = [RouteInline]
+    inlines = [RouteInline, CategoryAttributeInline]
     change_list_template = "admin/events/category/change_list.html"
 
     def get_urls(self):

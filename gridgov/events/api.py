@@ -91,6 +91,8 @@ def event_out(event: Event, user) -> dict:
         "self_resolved": event.self_resolved, "supervised": event.supervised, "satisfaction": event.satisfaction,
         "satisfaction_comment": event.satisfaction_comment, "rework_count": event.rework_count,
         "reporter_name": event.reporter_name, "reporter_phone": mask_phone(event.reporter_phone),
+        "attributes": [{"code": a.get("code"), "label": a.get("label"), "value": a.get("value"), "text": a.get("text")}
+                       for a in event.attributes or []],  # answers to the category's questions (Open311 attribute[])
         "allowed_actions": services.event_allowed(event, user),
     }
 

@@ -15,6 +15,17 @@ class CategoryKind(models.TextChoices):
     COMPONENT = "component", _("component")
 
 
+class AttributeType(models.TextChoices):
+    """The datatypes of a category's extra questions, as Open311 GeoReport v2 names them (service definitions)."""
+
+    STRING = "string", _("short text (one line)")
+    NUMBER = "number", _("a number")
+    DATETIME = "datetime", _("date and time")
+    TEXT = "text", _("long text")
+    SINGLE = "singlevaluelist", _("one choice from a list")
+    MULTI = "multivaluelist", _("several choices from a list")
+
+
 class CaseType(models.TextChoices):
     IMMEDIATE = "immediate", _("immediate case")
     PROMISED = "promised", _("promised case")

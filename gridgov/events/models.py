@@ -1,6 +1,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,7 @@ from gridgov.common.models import TimeStampedModel
 from gridgov.common.roles import Role
 from gridgov.common.scoping import Scope, ScopedQuerySet, is_active
 from gridgov.events.choices import (
+    AttributeType,
     CaseType,
     CategoryKind,
     CategoryLevel,
@@ -55,6 +57,42 @@ class Category(TimeStampedModel):
     def fileable(self) -> bool:
         """Events are filed under subclasses and items, not under a whole class."""
         return self.level != CategoryLevel.CLASS
+
+
+ATTRIBUTE_CODE = RegexValidator(r"^[A-Za-z][A-Za-z0-9_]{0,31}$", _("Letters, digits and _, starting with a letter (at "
+                                                               "most 32): clients send it as attribute[code]."))
+
+
+class CategoryAttribute(models.Model):
+    """An extra question a category asks when a case is filed (部件编号, 是否有人受伤, 涉及人数 …): published as the
+    category's Open311 service definition and checked on every Open311 request (``gridgov.events.attributes``)."""
+
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.CASCADE,
+                                 related_name="attributes")
+    code = models.CharField(_("code"), max_length=32, validators=[ATTRIBUTE_CODE])
+    description = models.CharField(_("question"), max_length=200,
+                                   help_text=_("What the reporter is asked, e.g. 是否有人受伤？"))
+    datatype = models.CharField(_("answer type"), max_length=16, choices=AttributeType.choices)
+    required = models.BooleanField(_("required"), default=False)
+    variable = models.BooleanField(_("asks for input"), default=True,
+                                   help_text=_("Untick for a note that is only shown to the reporter."))
+    order = models.PositiveSmallIntegerField(_("order"), default=1, validators=[MinValueValidator(1)])
+    datatype_description = models.CharField(_("input hint"), max_length=200, blank=True,
+                                            help_text=_("e.g. 井盖上的编号，如 0403-0012"))
+    values = models.JSONField(_("choices"), default=list, blank=True,
+                              help_text=_("For the list types: the choices, each with a key and a name."))
+
+    class Meta:
+        verbose_name = _("category question")
+        verbose_name_plural = _("category questions")
+        ordering = ["category", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="category_attribute_unique_code"),
+            models.UniqueConstraint(fields=["category", "order"], name="category_attribute_unique_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.description}"
 
 
 class Route(models.Model):
@@ -149,6 +187,8 @@ class Event(TimeStampedModel):
     satisfaction_comment = models.CharField(_("satisfaction comment"), max_length=500, blank=True)
     citizen_token = models.CharField(_("citizen's tracking token"), max_length=64, null=True, blank=True,
                                      unique=True, editable=False)
+    attributes = models.JSONField(_("answers to the category's questions"), default=list, blank=True,
+                                  help_text=_("[{code, label, value, text}] as filed (gridgov.events.attributes)"))
 
     objects = ScopedQuerySet.as_manager()
     scope = Scope(path="region_path", roles={"view": CASE_ROLES}, owner="reporter", owner_roles={"view": CASE_ROLES},

@@ -55,6 +55,7 @@ class Report:
     external_id: str = ""
     self_resolved: bool = False
     photo_count: int = 0
+    attributes: list | None = None  # answers to the category's questions, checked (gridgov.events.attributes)
 
 
 def photo_store(*, image, uploaded_by=None, event: Event | None = None, kind: str = PhotoKind.REPORT) -> Photo:
@@ -223,6 +224,7 @@ def event_file(*, actor, intake: Intake) -> Event:
         region_path=intake.grid.path, channel=report.channel, external_id=report.external_id,
         case_type=category.case_type, reporter=reporter, reporter_name=report.reporter_name[:64],
         reporter_phone=report.reporter_phone[:32], occurred_at=report.occurred_at or now, reported_at=now,
+        attributes=report.attributes or [],
     )
     automatic: list[tuple[str, dict, str]] = []  # system moves made at once, checked against the table by plan()
     joint: list[int] = []

@@ -97,6 +97,43 @@ SEED = [
 ]
 
 
+# Extra questions of a few categories (Open311 service definitions, docs/open311.md): (code, question, datatype,
+# required, input hint, choices "key=name").
+HURT = ("anyone_hurt", "是否有人受伤？", "singlevaluelist", True, "", "no=无人受伤\nyes=有人受伤\nunknown=不清楚")
+COMPONENT_NO = ("component_no", "部件编号", "string", False, "部件标牌上的编号，如 0403-0012；看不到可不填", "")
+ATTRIBUTES = {
+    "0202": [HURT, ("people_trapped", "被困人数", "number", False, "不清楚可不填", "")],
+    "0205": [HURT, ("facility", "设施类型", "singlevaluelist", True, "",
+                    "road=道路\ntraffic=交通设施\npower=供电\ntelecom=通信")],
+    "B101": [COMPONENT_NO, ("lid_state", "井盖情况", "singlevaluelist", True, "",
+                            "missing=缺失\nbroken=破损\nloose=松动或移位"),
+             ("on_roadway", "是否位于机动车道", "singlevaluelist", False, "", "yes=是\nno=否")],
+    "B102": [COMPONENT_NO, ("fault", "故障现象", "multivaluelist", True, "可多选",
+                            "dark=不亮\nday_on=白天常亮\nflicker=闪烁\npole=灯杆倾斜或破损\ncover=灯罩破损")],
+    "E501": [HURT, ("people_involved", "涉及人数", "number", False, "受影响或在场的人数", ""),
+             ("area_m2", "塌陷面积（平方米）", "number", False, "估计即可", ""),
+             ("noticed_at", "发现时间", "datetime", False, "ISO 8601，如 2026-01-05T08:00:00+08:00", "")],
+}
+
+
+def taxonomy_attributes_seed(categories: dict[str, Category]) -> int:
+    """The questions of ``ATTRIBUTES`` for the given categories (by code) that have none yet; returns how many."""
+    from gridgov.events.attributes import choices_from_text, clean_choices
+    from gridgov.events.models import CategoryAttribute
+
+    rows = []
+    for code, questions in ATTRIBUTES.items():
+        category = categories.get(code)
+        if category is None or category.attributes.exists():
+            continue
+        for order, (key, question, datatype, required, hint, choices) in enumerate(questions, start=1):
+            rows.append(CategoryAttribute(category=category, code=key, description=question, datatype=datatype,
+                                          required=required, order=order, datatype_description=hint,
+                                          values=clean_choices(datatype, choices_from_text(choices))))
+    CategoryAttribute.objects.bulk_create(rows)
+    return len(rows)
+
+
 def taxonomy_seed(*, actor=None) -> int:
     """Create the seed taxonomy and its routing rules if there is no taxonomy yet; returns categories created."""
     if Category.objects.exists():
@@ -116,6 +153,7 @@ def taxonomy_seed(*, actor=None) -> int:
                 created += 1
                 Route.objects.bulk_create([Route(category=item, department_kind=k, priority=10 * (n + 1),
                                                  joint=n > 0) for n, k in enumerate(kinds)])
+        taxonomy_attributes_seed({c.code: c for c in Category.objects.filter(code__in=list(ATTRIBUTES))})
         audit_record(actor=actor, action="taxonomy.seed", object_type="events.category", detail={"count": created})
     from gridgov.events.routing import directory
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.common.masking import mask_id_number, mask_phone
+from gridgov.events.attributes import LIST_TYPES
 from gridgov.events.choices import CategoryLevel, PhotoKind, Status
 from gridgov.events.models import Category, Event, Photo, Transition
 
@@ -56,7 +57,7 @@ class Taxonomy:
 
     @classmethod
     def load(cls) -> "Taxonomy":
-        return cls({c.pk: c for c in Category.objects.all()})
+        return cls({c.pk: c for c in Category.objects.prefetch_related("attributes")})
 
     def top(self, category: Category) -> Category:
         seen = set()
@@ -90,11 +91,24 @@ def service_out(category: Category, taxonomy: Taxonomy) -> dict:
         "service_code": category.code,
         "service_name": category.name,
         "description": category.closing_standard,
-        "metadata": False,
+        "metadata": bool(category.attributes.all()),  # its questions: GET services/{code}
         "type": "realtime",
         "keywords": ", ".join(keywords),
         "group": group.name,
     }
+
+
+def service_definition_out(category: Category) -> dict:
+    """GeoReport v2 "GET Service Definition": the category's questions (``CategoryAttribute``) as attributes."""
+    attributes = []
+    for attribute in sorted(category.attributes.all(), key=lambda a: (a.order, a.pk)):
+        item = {"variable": attribute.variable, "code": attribute.code, "datatype": attribute.datatype,
+                "required": attribute.required, "datatype_description": attribute.datatype_description or None,
+                "order": attribute.order, "description": attribute.description}
+        if attribute.datatype in LIST_TYPES:
+            item["values"] = [{"key": v["key"], "name": v["name"]} for v in attribute.values]
+        attributes.append(item)
+    return {"service_code": category.code, "attributes": attributes}
 
 
 def service_notice(category: Category) -> str:

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from gridgov.common.audit import audit_record, client_ip
-from gridgov.common.errors import DomainError, NotFound, PermissionDenied
+from gridgov.common.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.ratelimit import client_rate_hit
+from gridgov.events.attributes import attribute_answers
 from gridgov.events.choices import Channel
 from gridgov.events.idempotency import run_idempotent
 from gridgov.events.models import Category
@@ -35,6 +36,7 @@ from gridgov.open311.public import (
     public_photo,
     public_requests,
     request_out,
+    service_definition_out,
     service_notice,
     service_out,
     w3,
@@ -136,7 +138,7 @@ def _service(code: str) -> Category:
 @endpoint("GET")
 def service_definition(request, code, fmt):
     category = _service(code)
-    return render(fmt, "service_definition", {"service_code": category.code, "attributes": []})
+    return render(fmt, "service_definition", service_definition_out(category))
 
 
 # --- service requests ----------------------------------------------------------------------------------------------
@@ -268,6 +270,19 @@ def _location(data) -> tuple[float, float]:
     return _coordinate(data, "lat", -90, 90), _coordinate(data, "long", -180, 180)
 
 
+_ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,64})\](\[\])?$")
+
+
+def _attributes(data) -> dict[str, list[str]]:
+    """``attribute[code]=value`` and, for a multivaluelist, ``attribute[code][]=v1&attribute[code][]=v2`` (the
+    spec's forms) → {code: [values]}."""
+    given: dict[str, list[str]] = {}
+    for key, values in data.lists():
+        if match := _ATTRIBUTE.match(key):
+            given.setdefault(match.group(1), []).extend(values)
+    return given
+
+
 def _person(first: str, last: str) -> str:
     """张 + 三 → 张三; John + Smith → John Smith."""
     first, last = first.strip(), last.strip()
@@ -289,12 +304,16 @@ def _create(request, fmt):
     description = (data.get("description") or "").strip()
     if not description:
         raise field_error(400, "description", _("A description of the problem is required."))
+    try:
+        answers = attribute_answers(category.attributes.all(), _attributes(data))
+    except ValidationFailed as exc:
+        raise field_error(400, exc.field, exc.message) from exc
     report = Report(
         category_code=category.code, description=description, lon=lon, lat=lat, channel=Channel.OPEN311,
         address=(data.get("address_string") or "").strip(),
         reporter_name=_person(data.get("first_name") or "", data.get("last_name") or ""),
-        reporter_phone=(data.get("phone") or "").strip(),
-    )  # email, device_id, account_id, media_url and attribute[] are not kept (docs/open311.md)
+        reporter_phone=(data.get("phone") or "").strip(), attributes=answers,
+    )  # email, device_id, account_id and media_url are not kept (docs/open311.md)
 
     def create():
         event = event_report(actor=None, report=report)

@@ -275,7 +275,27 @@ def category_form(category: Category, **changes) -> dict:
                      f"routes-{i}-department": route.department_id or "", f"routes-{i}-region": route.region_id or ""})
         if route.joint:
             data[f"routes-{i}-joint"] = "on"
+    data.update(category_questions_form(category))
     data.update(changes)
+    return data
+
+
+def category_questions_form(category: Category) -> dict:
+    """The category's questions inline (prefix "attributes"; choices typed as key=name lines)."""
+    from gridgov.events.attributes import choices_to_text
+
+    questions = list(category.attributes.order_by("order", "id"))
+    data = {"attributes-TOTAL_FORMS": len(questions), "attributes-INITIAL_FORMS": len(questions),
+            "attributes-MIN_NUM_FORMS": 0, "attributes-MAX_NUM_FORMS": 1000}
+    for i, q in enumerate(questions):
+        data.update({f"attributes-{i}-id": q.pk, f"attributes-{i}-category": category.pk,
+                     f"attributes-{i}-order": q.order, f"attributes-{i}-code": q.code,
+                     f"attributes-{i}-description": q.description, f"attributes-{i}-datatype": q.datatype,
+                     f"attributes-{i}-datatype_description": q.datatype_description,
+                     f"attributes-{i}-choices": choices_to_text(q.values)})
+        for flag in ("required", "variable"):
+            if getattr(q, flag):
+                data[f"attributes-{i}-{flag}"] = "on"
     return data
 
 
