@@ -25,12 +25,16 @@ class RouteInline(RoleInlineMixin, admin.TabularInline):
 class CategoryAttributeForm(forms.ModelForm):
     """A question of the category; its choices are typed one a line as key=name (for the list types)."""
 
-    choices = forms.CharField(label=_("choices"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 30}),
+    choices = forms.CharField(label=_("choices"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 22}),
                               help_text=_("List types only: one choice a line, key=name (e.g. yes=有人受伤)."))
 
     class Meta:
         model = CategoryAttribute
         fields = ["order", "code", "description", "datatype", "required", "variable", "datatype_description"]
+        widgets = {"order": forms.NumberInput(attrs={"style": "width:4em"}),
+                   "code": forms.TextInput(attrs={"size": 12}),
+                   "description": forms.TextInput(attrs={"size": 18}),
+                   "datatype_description": forms.TextInput(attrs={"size": 16})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
