@@ -63,6 +63,6 @@ def grid_worker_count(*, user) -> int:
     return User.objects.filter(role=Role.GRID_WORKER, is_active=True).restrict(user).count()
 
 
-def active_account_count() -> int:
-    """Active accounts (the security administrator keeps them all)."""
-    return User.objects.filter(is_active=True).count()
+def active_account_count(*, active: bool = True) -> int:
+    """Active (or disabled) accounts: the security administrator keeps them all."""
+    return User.objects.filter(is_active=active).count()

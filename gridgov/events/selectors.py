@@ -1,7 +1,7 @@
 """Reads of cases: queues for the workbench and inbox, one case with its timeline. Overdue and "about to expire"
 are derived from the stored deadline and warning time in the query, never from timers."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -89,6 +89,8 @@ def event_list(*, user, queue: str | None = None, status: str | None = None, cat
 
             raise ValidationFailed(_("Unknown queue %(queue)s.") % {"queue": queue}, field="queue")
         qs = qs.filter(_queue(queue, user, timezone.now()))
+        if queue == "extension_requested":  # what the department said it needs the time for
+            qs = qs.annotate(extension_reason=Subquery(_pending_extension().order_by("-pk").values("reason")[:1]))
     if status:
         qs = qs.filter(status=status)
     if category:

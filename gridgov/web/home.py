@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.common.roles import Role
+from gridgov.common.roles import ADMIN_ROLES, Role
 from gridgov.events import selectors as events
 from gridgov.fieldwork import selectors as patrols
 from gridgov.fieldwork.choices import AnomalyStatus
-from gridgov.fieldwork.models import ANOMALY_VIEW_ROLES, PATROL_ROLES
+from gridgov.fieldwork.models import ANOMALY_REVIEW_ROLES, ANOMALY_VIEW_ROLES, PATROL_ROLES
 from gridgov.visits import selectors as visits
 from gridgov.visits.models import VISITOR_ROLES
 
@@ -94,7 +94,8 @@ def home_sections(user) -> dict:
                                 _("households and people late for a visit")))
     if role in ANOMALY_VIEW_ROLES:
         open_anomalies = patrols.anomaly_list(user=user, status=AnomalyStatus.OPEN).count()
-        field_tiles.append(Tile("anomalies_open", _("Patrol anomalies to review"), open_anomalies,
+        label = _("Patrol anomalies to review") if role in ANOMALY_REVIEW_ROLES else _("Open patrol anomalies")
+        field_tiles.append(Tile("anomalies_open", label, open_anomalies,
                                 reverse("fieldwork:anomalies"), "", _("found in tracks and work records")))
     if field_tiles:
         sections.append(Section(_("Field work"), field_tiles))
@@ -125,7 +126,9 @@ def _actions(role: str) -> list[tuple[str, str]]:
         out.append((reverse("events:report"), _("Report a case")))
     if role in VISITOR_ROLES:
         out.append((reverse("visits:new"), _("Record a visit")))
-    if role not in (Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN):
+    if role in ADMIN_ROLES:
+        out.append((reverse("admin:index"), _("Administration")))
+    else:
         out.append((reverse("web:map"), _("Open the map")))
     return out
 
@@ -150,14 +153,20 @@ def _admin_section(user) -> Section:
     from gridgov.common.audit import audit_count_on
 
     if user.role == Role.SEC_ADMIN:
-        return Section(_("Accounts"), [Tile("accounts_active", _("Active accounts"), active_account_count(),
-                                            reverse("admin:accounts_user_changelist") + "?is_active__exact=1")])
+        accounts = reverse("admin:accounts_user_changelist")
+        return Section(_("Accounts"), [
+            Tile("accounts_active", _("Active accounts"), active_account_count(active=True),
+                 f"{accounts}?is_active__exact=1"),
+            Tile("accounts_disabled", _("Disabled accounts"), active_account_count(active=False),
+                 f"{accounts}?is_active__exact=0", "", _("they cannot log in")),
+        ])
     today = timezone.localdate()
-    url = (reverse("admin:common_auditlog_changelist")
-           + f"?at__day={today.day}&at__month={today.month}&at__year={today.year}")
-    failed = reverse("admin:common_auditlog_changelist") + (
-        f"?at__day={today.day}&at__month={today.month}&at__year={today.year}&outcome__exact=denied")
+    day = (f"{reverse('admin:common_auditlog_changelist')}"
+           f"?at__day={today.day}&at__month={today.month}&at__year={today.year}")
     return Section(_("Audit trail"), [
-        Tile("audit_today", _("Audit entries today"), audit_count_on(today), url),
-        Tile("audit_denied_today", _("Denied today"), audit_count_on(today, outcome="denied"), failed, "alarm"),
+        Tile("audit_today", _("Audit entries today"), audit_count_on(today), day),
+        Tile("audit_denied_today", _("Denied today"), audit_count_on(today, outcome="denied"),
+             f"{day}&outcome__exact=denied", "alarm", _("access refused")),
+        Tile("audit_failed_today", _("Failed today"), audit_count_on(today, outcome="failed"),
+             f"{day}&outcome__exact=failed", "alarm", _("e.g. wrong passwords")),
     ])

@@ -126,6 +126,8 @@ def test_an_approved_extension_leaves_the_queue(as_user, cases, user):
     from gridgov.events.services import event_transition
 
     assert tiles(as_user("street_dispatcher"))["extension_requested"][1] == 1
+    listed_page = as_user("street_dispatcher").get("/cases/?queue=extension_requested").content.decode()
+    assert "申请延期： 需协调清运车辆" in listed_page  # what the department needs the time for
     event_transition(actor=user("street_dispatcher"), event_id=cases["extension"].pk, action="approve_extension",
                      version=None, data={"amount": 1})
     assert tiles(as_user("street_dispatcher"))["extension_requested"][1] == 0
