@@ -1,7 +1,7 @@
 """Reads of cases: queues for the workbench and inbox, one case with its timeline. Overdue and "about to expire"
 are derived from the stored deadline and warning time in the query, never from timers."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,18 +31,19 @@ QUEUES = {
     "to_verify": lambda now: Q(status=Status.HANDLED),
     "to_rate": lambda now: Q(status=Status.CLOSED),
     "unsatisfied": lambda now: Q(status=Status.UNSATISFIED),
-    "extension_requested": lambda now: Q(status__in=RUNNING) & Q(Exists(_pending_extension())),
+    "extension_requested": lambda now: Q(status__in=RUNNING) & Q(pk__in=_pending_extension().values("event_id")),
     "open": lambda now: ~Q(status__in=[Status.REJECTED, Status.CLOSED, Status.RATED, Status.ARCHIVED,
                                       Status.CANCELLED]),
 }
 
 
 def _pending_extension():
-    """A request for more time made since the case was (re)dispatched and not approved since."""
+    """Requests for more time made since their case was (re)dispatched and not approved since (few rows: the
+    queue's case ids are computed once from them)."""
     approved_later = Transition.objects.filter(event=OuterRef("event"), action="approve_extension",
                                                pk__gt=OuterRef("pk"))
-    return Transition.objects.filter(event=OuterRef("pk"), action="request_extension",
-                                     at__gte=OuterRef("dispatched_at")).filter(~Exists(approved_later))
+    return Transition.objects.filter(action="request_extension", at__gte=F("event__dispatched_at")).filter(
+        ~Exists(approved_later))
 
 
 def _queue(name: str, user, now) -> Q:
@@ -63,19 +64,24 @@ def _queue(name: str, user, now) -> Q:
 
 
 def _department_queue(name: str, department_id, now) -> Q:
-    mine = Assignment.objects.filter(event=OuterRef("pk"), department_id=department_id, active=True)
+    """The cases of the department's parts as id sets computed once (uncorrelated: see ``models._sent_or_own``)."""
+    parts = Assignment.objects.filter(department_id=department_id)
+    mine = parts.filter(active=True)
+
+    def held(part_qs) -> Q:
+        return Q(pk__in=part_qs.values("event_id"))
+
     if name == "to_sign":
-        return Q(status__in=RUNNING) & Q(Exists(mine.filter(signed_at__isnull=True)))
+        return Q(status__in=RUNNING) & held(mine.filter(signed_at__isnull=True))
     if name == "handling":
-        return Q(status=Status.HANDLING) & Q(Exists(mine.filter(signed_at__isnull=False).filter(
-            Q(is_lead=True) | Q(reported_at__isnull=True))))
+        return Q(status=Status.HANDLING) & held(mine.filter(signed_at__isnull=False).filter(
+            Q(is_lead=True) | Q(reported_at__isnull=True)))
     if name == "returned":  # returned by us (we were the last lead) and not dispatched again yet
         later_lead = Assignment.objects.filter(event=OuterRef("event"), is_lead=True, pk__gt=OuterRef("pk"))
-        ours = Assignment.objects.filter(event=OuterRef("pk"), department_id=department_id, is_lead=True)
-        return Q(status=Status.RETURNED) & Q(Exists(ours.filter(~Exists(later_lead))))
+        return Q(status=Status.RETURNED) & held(parts.filter(is_lead=True).filter(~Exists(later_lead)))
     if name == "extension_requested":  # asked by the lead, so by us only when we lead
-        return QUEUES[name](now) & Q(Exists(mine.filter(is_lead=True)))
-    return QUEUES[name](now) & Q(Exists(mine))
+        return QUEUES[name](now) & held(mine.filter(is_lead=True))
+    return QUEUES[name](now) & held(mine)
 
 
 def event_list(*, user, queue: str | None = None, status: str | None = None, category: str | None = None,
@@ -90,7 +96,8 @@ def event_list(*, user, queue: str | None = None, status: str | None = None, cat
             raise ValidationFailed(_("Unknown queue %(queue)s.") % {"queue": queue}, field="queue")
         qs = qs.filter(_queue(queue, user, timezone.now()))
         if queue == "extension_requested":  # what the department said it needs the time for
-            qs = qs.annotate(extension_reason=Subquery(_pending_extension().order_by("-pk").values("reason")[:1]))
+            asked = _pending_extension().filter(event=OuterRef("pk")).order_by("-pk").values("reason")[:1]
+            qs = qs.annotate(extension_reason=Subquery(asked))  # one page of rows, one lookup each
     if status:
         qs = qs.filter(status=status)
     if category:
