@@ -144,17 +144,25 @@ def first_queue(user, counts: dict[str, int]) -> str:
     return next((name for name in queues if counts.get(name)), queues[0] if queues else "")
 
 
+# Every queue but "mine" looks only at cases still in play: the history (rated, archived, rejected, cancelled),
+# most of the table in a working district, is left out of the count by the status index.
+LIVE = [s for s in Status.values if s not in (Status.REJECTED, Status.RATED, Status.ARCHIVED, Status.CANCELLED)]
+
+
 def queue_counts(*, user) -> dict[str, int]:
-    """Counts of the user's queues in one query (conditional aggregates)."""
+    """Counts of the user's queues: one query of conditional aggregates over the live cases (plus one for 我上报的,
+    which counts the history too); the same two queries however many cases there are."""
     from django.db.models import Count
 
     now = timezone.now()
     names = ROLE_QUEUES.get(getattr(user, "role", ""), [])
-    conditions = {name: _queue(name, user, now) for name in names}
-    if not conditions:
-        return {}
-    return Event.objects.restrict(user).aggregate(**{name: Count("pk", filter=cond)
-                                                     for name, cond in conditions.items()})
+    conditions = {name: _queue(name, user, now) for name in names if name != "mine"}
+    scoped = Event.objects.restrict(user)
+    counts = scoped.filter(status__in=LIVE).aggregate(**{name: Count("pk", filter=cond)
+                                                          for name, cond in conditions.items()}) if conditions else {}
+    if "mine" in names:
+        counts["mine"] = scoped.filter(_queue("mine", user, now)).count()
+    return {name: counts[name] for name in names}
 
 
 def access_event(user, event_id: int) -> Event:

@@ -97,6 +97,9 @@ def test_the_figures_follow_the_cases_through_the_loop(as_user, cases, user):
     after = tiles(as_user("worker_a"))
     assert (before["to_verify"][1], after["to_verify"][1]) == (1, 0)
     assert (before["mine_open"][1], after["mine_open"][1]) == (7, 6)
+    queues = as_user("worker_a").get("/api/v1/events/queues").json()  # 我上报的 counts the closed ones too
+    assert queues["mine"] == 8 and queues["mine_open"] == 6
+    assert as_user("worker_a").get("/cases/?queue=mine").context["page"].paginator.count == 8
 
 
 def test_a_department_counts_only_what_it_holds_and_what_it_returned(as_user, cases, user):
