@@ -59,6 +59,12 @@ def audit_record(**kwargs) -> AuditLog:
     return entry
 
 
+def audit_count_on(day, *, outcome: str | None = None) -> int:
+    """Audit entries of a local day (what the audit log's date drill-down lists for that day), of one outcome."""
+    qs = AuditLog.objects.filter(at__date=day)
+    return qs.filter(outcome=outcome).count() if outcome else qs.count()
+
+
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") if request is not None else None
 

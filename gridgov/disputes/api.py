@@ -8,6 +8,7 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
+from gridgov.accounts.selectors import actor_label, person_label, person_related
 from gridgov.common.api_errors import responses
 from gridgov.common.api_types import Date, DateTime, Id, Page, Version
 from gridgov.common.audit import client_ip
@@ -83,8 +84,11 @@ def dispute_full(d: Dispute, user) -> dict:
                         "phone": mask_phone(p.phone), "person": p.person_id} for p in d.parties.all()]
     body["steps"] = [{"kind": s.kind, "kind_label": str(s.get_kind_display()), "at": s.at.isoformat(),
                       "by": s.by.display_name, "note": s.note} for s in d.steps.select_related("by")]
+    # "by" stays the stored login name (the contract); "by_display" names the person and where they work
     body["transitions"] = [{"action": t.action, "from": t.from_status, "to": t.to_status, "by": t.actor_name,
-                            "at": t.at.isoformat(), "reason": t.reason} for t in d.transitions.all()]
+                            "by_display": person_label(t.actor) if t.actor_id else actor_label(t.actor_name),
+                            "at": t.at.isoformat(), "reason": t.reason}
+                           for t in d.transitions.select_related(*person_related("actor"))]
     return body
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gridgov.accounts.selectors import actor_label, person_label, person_related
 from gridgov.common.audit import client_ip
 from gridgov.common.errors import DomainError, NotFound
 from gridgov.common.masking import mask_phone
@@ -75,11 +76,11 @@ def dispute_detail(request, dispute_id: int):
         dispute = selectors.access_dispute(request.user, dispute_id)
     except NotFound:
         return _not_found(request)
-    steps = [{"at": s.at, "who": s.by.display_name, "what": s.get_kind_display(), "note": s.note, "kind": "step"}
-             for s in dispute.steps.select_related("by")]
-    changes = [{"at": t.at, "who": t.actor.display_name if t.actor_id else t.actor_name,
+    steps = [{"at": s.at, "who": person_label(s.by), "what": s.get_kind_display(), "note": s.note, "kind": "step"}
+             for s in dispute.steps.select_related(*person_related("by"))]
+    changes = [{"at": t.at, "who": person_label(t.actor) if t.actor_id else actor_label(t.actor_name),
                 "what": t.get_to_status_display(), "note": t.reason, "kind": "status"}
-               for t in dispute.transitions.select_related("actor")]
+               for t in dispute.transitions.select_related(*person_related("actor"))]
     timeline = sorted(steps + changes, key=lambda x: x["at"])
     parties = [{"role": p.get_role_display(), "name": p.name, "phone": mask_phone(p.phone), "person": p.person_id}
                for p in dispute.parties.all()]

@@ -178,9 +178,10 @@ def event_detail(request, event_id: Id):
     event = selectors.access_event(request.user, event_id)
     body = _json(event_out(event, request.user))
     body["departments"] = [_part_out(a) for a in selectors.event_parts(event)]
+    # "actor" stays the stored login name (the contract); "actor_display" names the person and their department
     body["timeline"] = [{"action": t.action, "from": t.from_status, "to": t.to_status, "actor": t.actor_name,
-                         "at": t.at.isoformat(), "reason": t.reason, "data": t.data}
-                        for t in event.transitions.all()]
+                         "actor_display": t.actor_label, "at": t.at.isoformat(), "reason": t.reason, "data": t.data}
+                        for t in selectors.event_timeline(event)]
     body["photos"] = [_photo_out(p) for p in event.photos.all()]
     return body
 

@@ -62,12 +62,13 @@ class CitizenRatingForm(DomainErrorsMixin, forms.Form):
 
 
 class CaseListFilter(FilterForm):
-    """The workbench's queue tab and search box; the queues offered depend on the role."""
+    """The workbench's queue tab and search box; the queues offered depend on the role. Without a queue (or with
+    one the role does not have) the list opens on ``initial`` — the first queue with cases in it."""
 
     queue = forms.ChoiceField(required=False)
     q = forms.CharField(max_length=64, required=False, strip=True)
 
-    def __init__(self, data=None, *, queues: list[str]):
+    def __init__(self, data=None, *, queues: list[str], initial: str | None = None):
         super().__init__(data)
         self.fields["queue"].choices = [(name, name) for name in queues]
-        self.fields["queue"].initial = queues[0] if queues else ""
+        self.fields["queue"].initial = initial or (queues[0] if queues else "")

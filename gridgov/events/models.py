@@ -3,7 +3,7 @@ import secrets
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.choices import DepartmentKind
@@ -133,7 +133,9 @@ def _sent_or_own(user, action):
     if getattr(user, "role", None) == "citizen":
         return Q(pk=user.event_id)
     if is_active(user) and user.role == Role.DEPT_HANDLER:
-        return Q(Exists(Assignment.objects.filter(event=OuterRef("pk"), department_id=user.department_id)))
+        # The department's case ids, computed once (an uncorrelated semi-join): a correlated EXISTS made SQLite walk
+        # the department's whole (department, active) index for every case — 14 s to count 20,000 cases.
+        return Q(pk__in=Assignment.objects.filter(department_id=user.department_id).values("event_id"))
     return None
 
 

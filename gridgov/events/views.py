@@ -24,12 +24,13 @@ def _page(request, template, context, status=200):
 @login_required
 def case_list(request):
     queues = selectors.ROLE_QUEUES.get(request.user.role, [])
-    filters = CaseListFilter(request.GET, queues=queues).values()
-    queue, q = filters["queue"] or "", filters["q"] or ""
     counts = selectors.queue_counts(user=request.user)
+    # no queue asked for (or one the role has not): open on the first queue with cases in it
+    filters = CaseListFilter(request.GET, queues=queues, initial=selectors.first_queue(request.user, counts)).values()
+    queue, q = filters["queue"] or "", filters["q"] or ""
     events = selectors.event_list(user=request.user, queue=queue or None, q=q or None)
     page = Paginator(events, 30).get_page(request.GET.get("page"))
-    tabs = [(name, selectors.QUEUE_LABELS[name], counts.get(name, 0)) for name in queues]
+    tabs = [(name, selectors.queue_label(name, request.user), counts.get(name, 0)) for name in queues]
     markers = [{"id": e.pk, "number": e.number, "lon": e.lon, "lat": e.lat, "category": e.category.name,
                 "overdue": selectors.is_overdue(e)} for e in page]
     context = {"tabs": tabs, "queue": queue, "page": page, "q": q, "markers": markers,
@@ -50,22 +51,11 @@ def case_detail(request, event_id: int):
     context = {
         "event": event, "actions": actions, "departments": departments,
         "assignments": selectors.event_parts(event),
-        "timeline": _timeline(event), "photos": event.photos.all(),
+        "timeline": selectors.event_timeline(event), "photos": event.photos.all(),
         "overdue": selectors.is_overdue(event), "expiring": selectors.is_expiring(event),
         "satisfactions": Satisfaction.choices,
     }
     return _page(request, "events/detail.html", context)
-
-
-def _timeline(event) -> list:
-    """The transitions, each with the move's label where the status stayed (a part reported, supervision …)."""
-    from gridgov.events.workflow import ACTIONS
-
-    rows = list(event.transitions.all())
-    for t in rows:
-        same = t.from_status == t.to_status and t.action in ACTIONS
-        t.move_label = ACTIONS[t.action].label if same else ""
-    return rows
 
 
 @login_required

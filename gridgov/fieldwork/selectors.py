@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import User
+from gridgov.accounts.selectors import person_label, person_related
 from gridgov.common.calendar import is_workday
 from gridgov.common.errors import NotFound, ValidationFailed
 from gridgov.fieldwork.choices import AnomalyKind, AnomalyStatus, PatrolKind
@@ -96,6 +97,21 @@ def grid_patrol_days(*, user, grid, limit: int = 14) -> list[PatrolDay]:
     """The latest daily summaries of the workers serving ``grid`` that ``user`` may see (a grid worker: their own)."""
     return list(PatrolDay.objects.restrict(user).filter(worker__grids=grid).select_related("worker")
                 .order_by("-day", "worker_id")[:limit])
+
+
+def today_patrol(*, user, today: dt.date | None = None) -> dict:
+    """The user's own patrol today (Asia/Shanghai): ``running``, the patrol under way (started today, not ended);
+    ``started_at``, the first start today; ``sessions``, how many were started; ``summary``, today's
+    ``PatrolDay`` so far (distance, time on patrol; computed by the worker from the points, so a moment behind).
+    Two queries."""
+    today = today or timezone.localdate()
+    start, end = day_bounds(today)
+    sessions = list(PatrolSession.objects.restrict(user).filter(worker=user, started_at__gte=start,
+                                                                 started_at__lt=end).order_by("started_at", "id"))
+    summary = PatrolDay.objects.restrict(user).filter(worker=user, day=today).first()
+    return {"running": next((p for p in reversed(sessions) if p.ended_at is None), None),
+            "started_at": sessions[0].started_at if sessions else (summary.first_at if summary else None),
+            "sessions": len(sessions), "summary": summary, "day": today}
 
 
 def patrol_sessions(*, user, worker_id: int | None = None) -> QuerySet:
@@ -229,7 +245,7 @@ def schedule_misses(*, user, month: tuple[int, int], today: dt.date | None = Non
 # -- anomalies ----------------------------------------------------------------------------------------------------------
 def anomaly_list(*, user, status: str | None = None, kind: str | None = None,
                  month: tuple[int, int] | None = None, worker_id: int | None = None) -> QuerySet:
-    qs = Anomaly.objects.restrict(user).select_related("worker", "reviewed_by")
+    qs = Anomaly.objects.restrict(user).select_related("worker", *person_related("reviewed_by"))
     if status:
         if status not in AnomalyStatus.values:
             raise ValidationFailed(_("Unknown status."), field="status")
@@ -247,7 +263,7 @@ def anomaly_list(*, user, status: str | None = None, kind: str | None = None,
 
 
 def access_anomaly(user, anomaly_id: int) -> Anomaly:
-    anomaly = Anomaly.objects.restrict(user).select_related("worker", "reviewed_by").filter(pk=anomaly_id).first()
+    anomaly = Anomaly.objects.restrict(user).select_related("worker", *person_related("reviewed_by")).filter(pk=anomaly_id).first()
     if anomaly is None:
         raise NotFound(_("No such anomaly, or it is outside your area."))
     return anomaly
@@ -266,6 +282,7 @@ def anomaly_out(a: Anomaly) -> dict:
             "worker": {"id": a.worker_id, "username": a.worker.username, "name": a.worker.display_name},
             "score": a.score, "evidence": a.evidence, "status": a.status, "status_label": str(a.get_status_display()),
             "version": a.version,
-            "reviewed_by": a.reviewed_by.username if a.reviewed_by_id else None, "review_note": a.review_note,
+            "reviewed_by": a.reviewed_by.username if a.reviewed_by_id else None,
+            "reviewed_by_name": person_label(a.reviewed_by) if a.reviewed_by_id else None, "review_note": a.review_note,
             "detected_at": a.detected_at.isoformat(), "replay_url": replay,
             "other_replay_url": reverse("fieldwork:replay", args=[a.worker_id, other]) if other else None}

@@ -26,6 +26,15 @@ def region_list(*, user, level: str | None = None, parent_id: int | None = None,
     return qs.order_by("code")
 
 
+def level_counts(*, user) -> dict[str, int]:
+    """How many current regions of each level the user sees (what ``region_list(user=…, level=…)`` lists), in one
+    query."""
+    from django.db.models import Count
+
+    rows = region_list(user=user).order_by().values_list("level").annotate(n=Count("id"))
+    return dict(rows.values_list("level", "n"))
+
+
 def access_region(user, region_id: int, action: str = VIEW) -> Region:
     """One region the user may act on; 404 (not 403) otherwise so existence is not disclosed."""
     return access(Region.objects.select_related("parent"), user, region_id, action=action,

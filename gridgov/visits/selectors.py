@@ -218,13 +218,39 @@ def overdue_for_worker(*, viewer, worker, today: dt.date | None = None) -> list[
 def overdue_by_worker(*, viewer, today: dt.date | None = None) -> list[dict]:
     """For an overseer: each grid worker in their area with the number of overdue targets in the worker's grids
     (one computation over the whole area, then counted per worker: no query per worker)."""
+    return overdue_area(viewer=viewer, today=today)["workers"]
+
+
+def overdue_area(*, viewer, today: dt.date | None = None) -> dict:
+    """For an overseer: ``workers`` (as ``overdue_by_worker``) and ``total``, the targets late for a visit in the
+    grids of those workers, each counted once (two workers sharing a grid share its targets)."""
+    workers, pairs, dues = _area_dues(viewer, today)
+    return {"workers": _per_worker(workers, pairs, dues), "total": len(dues)}
+
+
+def overdue_count(*, user, today: dt.date | None = None) -> int | None:
+    """The number a home page shows: a grid worker's own overdue list, an overseer's area total (the figures the
+    overdue page shows); None for a role with no visits to make or oversee."""
+    if user.role == Role.GRID_WORKER:
+        return len(overdue_for_worker(viewer=user, worker=user, today=today))
+    if user.role in OVERSEERS:
+        return len(_area_dues(user, today)[2])
+    return None
+
+
+def _area_dues(viewer, today) -> tuple[list, list, list[Due]]:
+    """The workers in the overseer's area, their (worker, grid path, grid name) pairs and the overdue targets of
+    all their grids: five queries, whatever the number of workers and targets."""
     from gridgov.accounts.models import User
 
     workers = list(workers_in_scope(viewer))
     pairs = list(User.grids.through.objects.filter(user_id__in=[w.pk for w in workers])
                  .values_list("user_id", "region__path", "region__name"))
     paths = sorted({p for _u, p, _n in pairs})
-    dues = overdue_in(_outermost(paths), show_key=False, today=today)
+    return workers, pairs, overdue_in(_outermost(paths), show_key=False, today=today)
+
+
+def _per_worker(workers, pairs, dues) -> list[dict]:
     out = []
     for w in workers:
         own = [p for u, p, _n in pairs if u == w.pk]

@@ -167,7 +167,8 @@ def overdue(request):
     context = {"worker": worker, "own": own, "workers": [],
                "household_days": selectors.settings.GRIDGOV_HOUSEHOLD_VISIT_DAYS}
     if user.role in OVERSEERS:
-        context["workers"] = selectors.overdue_by_worker(viewer=user)
+        area = selectors.overdue_area(viewer=user)
+        context["workers"], context["area_total"] = area["workers"], area["total"]
     if worker.role == "grid_worker":
         context["dues"] = selectors.overdue_for_worker(viewer=user, worker=worker)
         context["grids"] = list(worker.grids.values_list("name", flat=True))

@@ -26,15 +26,14 @@ def _render(request, template, context, nav):
 
 @login_required
 def home(request):
-    visible = Region.objects.restrict(request.user).current()
-    counts = dict(visible.values_list("level").annotate(n=Count("id")).values_list("level", "n"))
-    levels = [(Level(lv).label, counts.get(lv, 0)) for lv in Level.values]
-    from gridgov.accounts.models import User
+    """Everyone's own work: the figures of ``gridgov/web/home.py``, each linking to the list it counts."""
+    from gridgov.accounts.selectors import person_label
+    from gridgov.web.home import home_sections
 
-    workers = User.objects.filter(role="grid_worker", is_active=True).restrict(request.user).count()
-    roots = visible.order_by("depth", "code")[:1]
-    context = {"levels": levels, "workers": workers, "root": roots[0] if roots else None,
-               "layers": Layer.objects.annotate(n=Count("grids")).order_by("sort_order", "code")}
+    context = home_sections(request.user)
+    context["who"] = person_label(request.user)
+    if request.user.role == "sys_admin":  # the one who keeps the map also keeps its layers
+        context["layers"] = Layer.objects.annotate(n=Count("grids")).order_by("sort_order", "code")
     return _render(request, "web/home.html", context, "home")
 
 
