@@ -126,16 +126,20 @@ def person_reveal(request, person_id: int):
             raise ValidationFailed(form.first_error())
         value = services.person_reveal(actor=request.user, person_id=person_id, ip=client_ip(request),
                                        **form.cleaned_data)
-    except NotFound:
-        return _not_found(request)
+    except NotFound as exc:
+        if not request.htmx:
+            return _not_found(request)
+        error = exc  # the box says so; a whole "not found" page would not be swapped into it
     except DomainError as exc:
-        response = render(request, "registry/_reveal.html", {"error": exc.message, "field": field,
-                                                             "person_id": person_id,
-                                                             "min_reason": policy.REVEAL_REASON_MIN},
-                          status=exc.status)
+        error = exc
+    else:
+        response = render(request, "registry/_reveal.html", {"value": value, "field": field})
         response["Cache-Control"] = "no-store"
         return response
-    response = render(request, "registry/_reveal.html", {"value": value, "field": field})
+    response = render(request, "registry/_reveal.html", {"error": error.message, "field": field,
+                                                         "person_id": person_id,
+                                                         "min_reason": policy.REVEAL_REASON_MIN},
+                      status=error.status)
     response["Cache-Control"] = "no-store"
     return response
 

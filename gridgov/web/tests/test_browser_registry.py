@@ -64,3 +64,33 @@ def test_leader_coverage_desktop(demo_live_server, page_for):
     page.goto(f"{base}/registry/coverage/")
     assert page.locator(".coverage tbody tr").count() >= 3
     shot(page, "registry-coverage-district-dispatcher")
+
+
+def test_a_refused_reveal_shows_the_servers_message(demo_live_server, page_for):
+    """A reveal the server refuses (a reason that is no reason; a role that lost the permission meanwhile) shows the
+    server's message in the reveal box, and no number."""
+    from gridgov.accounts.models import User
+    from gridgov.registry.models import Person
+
+    base = demo_live_server.url
+    worker = User.objects.get(username="worker_a")
+    person = Person.objects.filter(grid=worker.grids.get()).first()
+    page = page_for((390, 844))
+    login(page, base, "worker_a")
+    page.goto(f"{base}/registry/people/{person.pk}/")
+    box = page.locator(".reveal-box").first
+    box.locator("summary").click()
+    box.locator("input[name=reason]").fill("  看    ")  # four characters for the browser, one for the server
+    box.locator("button").click()
+    box.locator(".error").wait_for()
+    assert "4" in box.locator(".error").inner_text()
+    assert person.id_number not in page.content()
+    shot(page, "registry-reveal-refused-reason-phone")
+
+    User.objects.filter(pk=worker.pk).update(role="leader")  # the permission is withdrawn while the page is open
+    box.locator("input[name=reason]").fill("上门走访核实身份")
+    box.locator("button").click()
+    page.wait_for_function("document.querySelector('.reveal-box .error')?.textContent.includes('角色')")
+    assert person.id_number not in page.content()
+    shot(page, "registry-reveal-refused-role-phone")
+    assert page.errors == []
