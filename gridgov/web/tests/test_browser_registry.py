@@ -32,7 +32,8 @@ def test_registry_screens(demo_live_server, page_for, viewport, tag):
     page.goto(f"{base}/registry/people/{person.pk}/")
     assert person.id_number not in page.content() and person.phone not in page.content()
     page.locator(".reveal-box summary").first.click()
-    page.fill(".reveal-form input[name=reason]", "上门走访核实身份")
+    page.locator(".reveal-form select[name=purpose]").first.select_option("home_check")
+    shot(page, f"registry-person-reveal-box-{tag}")
     page.locator(".reveal-form button").first.click()
     page.wait_for_selector("[data-revealed=id_number]")
     assert page.locator("[data-revealed=id_number]").inner_text() == person.id_number
@@ -80,15 +81,18 @@ def test_a_refused_reveal_shows_the_servers_message(demo_live_server, page_for):
     page.goto(f"{base}/registry/people/{person.pk}/")
     box = page.locator(".reveal-box").first
     box.locator("summary").click()
-    box.locator("input[name=reason]").fill("  看    ")  # four characters for the browser, one for the server
+    box.locator("select[name=purpose]").select_option("other")
+    box.locator("input[name=reason]").fill("aaaa")  # 其他 needs a text that says something
     box.locator("button").click()
-    box.locator(".error").wait_for()
-    assert "4" in box.locator(".error").inner_text()
+    box.locator("[data-error-for=reason]").wait_for()
+    assert "其他" in box.locator("[data-error-for=reason]").inner_text()
+    assert box.locator("select[name=purpose]").input_value() == "other"  # what was chosen stays
+    assert box.locator("input[name=reason]").input_value() == "aaaa"
     assert person.id_number not in page.content()
     shot(page, "registry-reveal-refused-reason-phone")
 
     User.objects.filter(pk=worker.pk).update(role="leader")  # the permission is withdrawn while the page is open
-    box.locator("input[name=reason]").fill("上门走访核实身份")
+    box.locator("select[name=purpose]").select_option("home_check")
     box.locator("button").click()
     page.wait_for_function("document.querySelector('.reveal-box .error')?.textContent.includes('角色')")
     assert person.id_number not in page.content()
