@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridgov.common.forms import DomainErrorsMixin, FilterForm
+from gridgov.common.forms import DomainErrorsMixin, FilterForm, error_lines
 from gridgov.regions.choices import GRID_LEVELS, RegionStatus
 from gridgov.regions.models import Region
 from gridgov.registry import idcard, policy, selectors, validation
@@ -290,8 +290,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(error_messages={"required": gettext_lazy("Choose an Excel file (.xlsx)."),
                                            "empty": gettext_lazy("The file is empty.")})
 
-    def first_error(self) -> str:
-        return next(str(e) for errors in self.errors.values() for e in errors)
+    def error_text(self) -> str:
+        return "；".join(error_lines(self))
 
 
 class SearchForm(forms.Form):
@@ -309,8 +309,8 @@ class SearchForm(forms.Form):
         self.is_valid()
         return {name: self.cleaned_data.get(name, "") for name in self.fields}
 
-    def first_error(self) -> str | None:
-        return next((f"{self.fields[name].label}：{e}" for name, errors in self.errors.items() for e in errors), None)
+    def error_text(self) -> str:
+        return "；".join(error_lines(self))
 
 
 class CoverageFilter(FilterForm):

@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gridgov.common.audit import audit_record
-from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, check_length
 from gridgov.common.models import AuditLog
 from gridgov.regions.choices import GRID_LEVELS, RegionStatus
 from gridgov.regions.index import geo_index
@@ -265,10 +265,11 @@ def person_tag_add(*, actor, person_id: int, tag_code: str, since: dt.date | Non
 
     _require_writer(actor)
     tag = _tags(actor, [tag_code])[0]
+    note = check_length(note, 200, "note")
     with transaction.atomic():
         person = access_person(actor, person_id, for_update=True)
         person_tag, created = PersonTag.objects.get_or_create(
-            person=person, tag=tag, defaults={"since": since or dt.date.today(), "note": note[:200],
+            person=person, tag=tag, defaults={"since": since or dt.date.today(), "note": note,
                                               "added_by": _real(actor)})
         if created:
             _audit(actor, "registry.person.tag_add", person, ip=ip, tag=tag.code)

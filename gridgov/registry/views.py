@@ -59,7 +59,7 @@ def search(request):
     filters = form.filters()
     q = filters["q"]
     secret_query = selectors.is_secret_query(q)
-    error = ValidationFailed(form.first_error()) if form.errors else None
+    error = ValidationFailed(form.error_text()) if form.errors else None
     try:
         if tab == "people":
             if request.method != "POST":
