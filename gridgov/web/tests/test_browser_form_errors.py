@@ -33,3 +33,27 @@ def test_the_report_page_names_every_bad_field_by_its_label(demo_live_server, pa
     shot(page, f"report-errors-{tag}")
     assert Event.objects.count() == before
     assert page.errors == []
+
+
+@pytest.mark.parametrize("viewport,tag", [((1366, 768), "desktop"), ((390, 844), "phone")])
+def test_anomaly_evidence_reads_as_a_table_and_positions_open_the_map(demo_live_server, page_for, viewport, tag):
+    """The demo's impossible-speed anomaly: a table in Chinese with local times and units; a jump's start point
+    opens the map there, marked, with the place named."""
+    from gridgov.fieldwork.models import Anomaly
+
+    base = demo_live_server.url
+    anomaly = Anomaly.objects.filter(kind="impossible_speed").first()
+    page = page_for(viewport)
+    login(page, base, "dispatcher")
+    page.goto(f"{base}/anomalies/{anomaly.pk}/")
+    table = page.locator("table.evidence-table")
+    assert table.locator("tr").count() >= 3
+    text = table.inner_text()
+    assert "跳变次数" in text and "km/h" in text and "max_kmh" not in text and "+00:00" not in text
+    shot(page, f"anomaly-evidence-{tag}")
+    page.locator("table.evidence-table a", has_text="起点").first.click()
+    page.wait_for_function("location.pathname === '/map/'")
+    page.wait_for_function("document.querySelector('.leaflet-pin-pane canvas, .leaflet-pin-pane path') !== null")
+    page.wait_for_function("document.querySelector('#place h3') !== null")
+    shot(page, f"anomaly-evidence-map-{tag}")
+    assert page.errors == []
