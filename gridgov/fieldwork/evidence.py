@@ -169,7 +169,11 @@ def _month_end_burst(e: dict, day, worker_id) -> list[Row]:
 
 
 def _quick_mediation(e: dict, day, worker_id) -> list[Row]:
-    links = [(f"#{pk}", reverse("disputes:detail", args=[pk])) for pk in e.get("ids") or []]
+    from gridgov.disputes.selectors import dispute_numbers
+
+    ids = [pk for pk in e.get("ids") or [] if isinstance(pk, int)]
+    numbers = dispute_numbers(ids)
+    links = [(numbers.get(pk, f"#{pk}"), reverse("disputes:detail", args=[pk])) for pk in ids]
     return [
         Row(_("Disputes settled"), _("%(n)s (limit %(limit)s)") % {
             "n": _("%(n)s disputes") % {"n": e.get("disputes", "—")},

@@ -51,7 +51,10 @@ def _evidence(kind, grid_a):
         visits = [dt.date(2026, 11, 5)] * 4 + [dt.date(2026, 11, 30)] * 6
         return {"events": rules.month_end_burst(days, year=2026, month=11).evidence,
                 "visits": rules.month_end_burst(visits, year=2026, month=11).evidence}
-    settled = [(pk, START + dt.timedelta(minutes=7 * i)) for i, pk in enumerate(range(900001, 900006))]
+    from gridgov.disputes.models import Dispute
+
+    ids = list(Dispute.objects.order_by("pk").values_list("pk", flat=True)[:5])
+    settled = [(pk, START + dt.timedelta(minutes=7 * i)) for i, pk in enumerate(ids)]
     return rules.quick_mediation(settled).evidence
 
 
@@ -92,6 +95,11 @@ def test_the_evidence_is_a_chinese_table_with_local_times_and_units(as_user, wor
     if kind == AnomalyKind.IMPOSSIBLE_SPEED:
         jumps = [h for h, _c in rows if h.startswith("跳变 ")]
         assert len(jumps) == len(evidence["examples"])  # one row per jump
+    if kind == AnomalyKind.QUICK_MEDIATION:  # each dispute by its number, linked to its page
+        from gridgov.disputes.models import Dispute
+
+        for pk, number in Dispute.objects.filter(pk__in=evidence["ids"]).values_list("pk", "number"):
+            assert f'<a href="/disputes/{pk}/">{number}</a>' in html
     assert "<pre>" not in html  # not the raw JSON any more
 
 
