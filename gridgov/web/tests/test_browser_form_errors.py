@@ -57,3 +57,49 @@ def test_anomaly_evidence_reads_as_a_table_and_positions_open_the_map(demo_live_
     page.wait_for_function("document.querySelector('#place h3') !== null")
     shot(page, f"anomaly-evidence-map-{tag}")
     assert page.errors == []
+
+
+@pytest.mark.parametrize("viewport,tag", [((1366, 768), "desktop"), ((390, 844), "phone")])
+def test_registering_a_dispute_with_a_bad_phone_or_no_party_keeps_what_was_typed(demo_live_server, page_for,
+                                                                                  viewport, tag):
+    """Issue 9.5.1: an invalid phone, then no party at all — each time the form comes back with a Chinese message
+    next to the field and in the summary, everything typed kept (the parties' rows too), nothing saved."""
+    from gridgov.disputes.models import Dispute
+
+    base = demo_live_server.url
+    before = Dispute.objects.count()
+    page = page_for(viewport)
+    login(page, base, "worker_a")
+    page.goto(f"{base}/disputes/new/")
+    page.select_option("#id_kind", "neighbour")
+    page.fill("#id_summary", "楼上漏水，双方对维修费用有争议")
+    page.fill("#id_party_name_0", "赵六")
+    page.fill("#id_party_phone_0", "138-abc")
+    page.select_option("#id_party_role_1", "respondent")
+    page.fill("#id_party_name_1", "钱七")
+    page.click("#dispute-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "Server Error" not in page.content()
+    assert "电话" in page.locator("[data-error-for=party_phone_0]").inner_text()
+    assert "当事人 1 电话" in page.locator(".form-errors").inner_text()
+    assert page.input_value("#id_summary") == "楼上漏水，双方对维修费用有争议"
+    assert page.input_value("#id_kind") == "neighbour"
+    assert (page.input_value("#id_party_name_0"), page.input_value("#id_party_phone_0")) == ("赵六", "138-abc")
+    assert (page.input_value("#id_party_role_1"), page.input_value("#id_party_name_1")) == ("respondent", "钱七")
+    shot(page, f"dispute-bad-phone-{tag}")
+
+    for i in (0, 1):  # no party at all
+        page.fill(f"#id_party_name_{i}", "")
+        page.fill(f"#id_party_phone_{i}", "")
+    page.click("#dispute-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "当事人" in page.locator("[data-error-for=party_name_0]").inner_text()
+    assert page.input_value("#id_summary") == "楼上漏水，双方对维修费用有争议"
+    shot(page, f"dispute-no-party-{tag}")
+    assert Dispute.objects.count() == before
+
+    page.fill("#id_party_name_0", "赵六")  # corrected: registered once
+    page.click("#dispute-form button[type=submit]")
+    page.wait_for_url("**/disputes/*/")
+    assert Dispute.objects.count() == before + 1
+    assert page.errors == []
