@@ -71,3 +71,15 @@ def test_the_page_offers_the_purposes_and_keeps_what_was_chosen(as_user, person_
                         HTTP_HX_REQUEST="true")
     assert shown.status_code == 200 and person_a.phone in shown.content.decode()
     assert _rows().latest("id").detail["purpose"] == "visit"
+
+
+def test_a_person_outside_the_area_is_named_in_the_box_not_a_whole_page(as_user, user):
+    from gridgov.registry.models import Person
+
+    outsider = Person.objects.filter(grid=user("worker_b").grids.get()).first()
+    response = as_user("worker_a").post(f"/registry/people/{outsider.pk}/reveal/",
+                                        {"field": "phone", "purpose": "visit"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 404 and "<html" not in html and 'class="error"' in html
+    assert re.search(r'class="error" role="alert">[^<]*[\u4e00-\u9fff]', html)
+    assert outsider.id_number not in html and _rows().filter(object_id=str(outsider.pk)).count() == 0
