@@ -6,12 +6,11 @@ operation declares it for its usual 4xx answers with ``gridgov.common.api_errors
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
-from gridgov.common.api_errors import pydantic_error_details
+from gridgov.common.api_errors import NinjaAPI, pydantic_error_details
 from gridgov.common.errors import DomainError
 
 api = NinjaAPI(

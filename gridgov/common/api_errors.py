@@ -4,9 +4,12 @@ pydantic/ninja validation errors into {field, message} pairs in the user's langu
 
 from typing import Any
 
+import ninja
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import Field
+
+from gridgov.common.errors import too_long
 
 
 class ErrorOut(Schema):
@@ -83,8 +86,11 @@ _MESSAGES = {
     "model_attributes_type": lambda e: _("The body must be a JSON object."),
     "greater_than_equal": lambda e: _("Must be at least %(limit)s.") % {"limit": e.get("ctx", {}).get("ge")},
     "less_than_equal": lambda e: _("Must be at most %(limit)s.") % {"limit": e.get("ctx", {}).get("le")},
-    "string_too_long": lambda e: _("At most %(n)s characters.") % {"n": e.get("ctx", {}).get("max_length")},
-    "string_too_short": lambda e: _("At least %(n)s characters.") % {"n": e.get("ctx", {}).get("min_length")},
+    "string_too_long": lambda e: (too_long(e["ctx"]["max_length"], e["ctx"]["length"])
+                                  if {"max_length", "length"} <= set(e.get("ctx", {}))
+                                  else _("At most %(n)s characters.") % {"n": e.get("ctx", {}).get("max_length")}),
+    "string_too_short": lambda e: (_("This field is required.") if e.get("ctx", {}).get("min_length") == 1
+                                   else _("At least %(n)s characters.") % {"n": e.get("ctx", {}).get("min_length")}),
     "too_long": lambda e: _("Too many items (at most %(n)s).") % {"n": e.get("ctx", {}).get("max_length")},
     "too_short": lambda e: _("Too few items (at least %(n)s).") % {"n": e.get("ctx", {}).get("min_length")},
     "enum": lambda e: _("Must be one of: %(values)s.") % {"values": e.get("ctx", {}).get("expected", "")},
@@ -109,3 +115,23 @@ def pydantic_error_details(errors) -> list[dict]:
         message = make(err) if make else err.get("msg", _("Invalid value."))
         details.append({"field": field, "message": str(message)})
     return details
+
+
+class NinjaAPI(ninja.NinjaAPI):
+    """django-ninja's API, with the length of a text that is too long kept for the message ("最多 2000 个字符，当前
+    2500 个"): ninja drops each error's input before the handler sees it, so its length goes into ``ctx``."""
+
+    def validation_error_from_error_contexts(self, error_contexts):
+        lengths = {}
+        for context in error_contexts:
+            model = context.model
+            for err in context.pydantic_validation_error.errors(include_url=False):
+                if err.get("type") == "string_too_long" and isinstance(err.get("input"), str):
+                    loc = (model.__ninja_param_source__,) + model.__ninja_flatten_map_reverse__.get(err["loc"],
+                                                                                                     err["loc"])
+                    lengths[tuple(loc)] = len(err["input"])
+        exc = super().validation_error_from_error_contexts(error_contexts)
+        for err in exc.errors:
+            if (length := lengths.get(tuple(err.get("loc", ())))) is not None:
+                err["ctx"] = {**err.get("ctx", {}), "length": length}
+        return exc

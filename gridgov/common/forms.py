@@ -1,20 +1,53 @@
-"""What the apps' web forms share: a service's refusal put back on the field it names, bounded ids, dates within a
-sensible span, and a field for several photos at once."""
+"""What the apps' web forms share: every error worded once ("label：message" for each message of each field,
+``error_lines``, shown by ``web/_form_errors.html``), a service's refusal put back on the field it names, bounded
+ids, dates within a sensible span, and a field for several photos at once."""
 
 import datetime as dt
+import re
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext as _
 
 from gridgov.common.api_types import FIRST_DAY, LAST_DAY, MAX_ID
 from gridgov.common.errors import DomainError
 
+_ASIDE = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")  # "照片（选填，最多 3 张）" → "照片"
+
+
+def field_label(form, name) -> str:
+    """What the user reads for a field: its label (the model's verbose_name for a model form), without a trailing
+    aside such as "（选填）"; "" for a field without a label of its own (never the English name)."""
+    field = form.fields.get(name) if name else None
+    label = str(field.label) if field is not None and field.label else ""
+    if not label and field is not None:
+        label = str(field.widget.attrs.get("aria-label", ""))
+    return _ASIDE.sub("", label).strip()
+
+
+def error_lines(form) -> list[str]:
+    """Every problem of a bound form, in the order of its fields: "label：message" for each message of each field,
+    then the problems of the whole form. The one place that words a form's errors for people."""
+    errors = form.errors
+    ordered = [name for name in form.fields if name in errors] + [n for n in errors if n not in form.fields]
+    lines = []
+    for name in ordered:
+        label = "" if name == NON_FIELD_ERRORS else field_label(form, name)
+        lines += [f"{label}：{message}" if label else str(message) for message in errors[name]]
+    return lines
+
 
 class DomainErrorsMixin:
     """``add_domain_error(exc)``: each detail ({field, message}) or the error's own field gets the message; a field
-    the form does not show puts it above the form."""
+    the form does not show puts it above the form. Text boxes carry no ``maxlength``: a browser silently drops what
+    is typed or pasted beyond it, so the form refuses it instead, with the limit and the length."""
 
     field_aliases = {"photo": "photos"}  # the image checks name one photo; the forms take several
+
+    def __getitem__(self, name):
+        bound = super().__getitem__(name)  # every field, also those a form adds in its __init__
+        bound.field.widget.attrs.pop("maxlength", None)
+        return bound
 
     def add_domain_error(self, exc: DomainError) -> None:
         pairs = [(d.get("field"), d.get("message")) for d in exc.details if isinstance(d, dict) and "message" in d]

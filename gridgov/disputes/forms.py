@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.common.api_types import MAX_ID
-from gridgov.common.forms import DateField, DateTimeField, DomainErrorsMixin
+from gridgov.common.forms import DateField, DateTimeField, DomainErrorsMixin, error_lines
 from gridgov.disputes import selectors, services
 from gridgov.disputes.choices import DisputeKind, DisputeStatus, PartyRole, StepKind
 from gridgov.disputes.workflow import ESCALATION_CATEGORIES
@@ -42,16 +42,20 @@ class DisputeForm(DomainErrorsMixin, forms.Form):
         self.fields["grid"].choices = list(grids)
         roles = PartyRole.values
         for i in range(PARTY_ROWS):
+            row = {"n": i + 1}
+            label = _("Party %(n)d: role") % row
             self.fields[f"party_role_{i}"] = forms.ChoiceField(
-                label=_("Role"), choices=PartyRole.choices, required=False, initial=roles[min(i, len(roles) - 1)],
-                widget=forms.Select(attrs={"aria-label": _("Role")}))
+                label=label, choices=PartyRole.choices, required=False, initial=roles[min(i, len(roles) - 1)],
+                widget=forms.Select(attrs={"aria-label": label}))
+            label = _("Party %(n)d: full name") % row
             self.fields[f"party_name_{i}"] = forms.CharField(
-                label=_("Full name"), max_length=64, required=False,
-                widget=forms.TextInput(attrs={"placeholder": _("Full name"), "aria-label": _("Full name")}))
+                label=label, max_length=64, required=False,
+                widget=forms.TextInput(attrs={"placeholder": _("Full name"), "aria-label": label}))
+            label = _("Party %(n)d: phone") % row
             self.fields[f"party_phone_{i}"] = forms.CharField(
-                label=_("Phone"), max_length=32, required=False, validators=[_phone_format],
+                label=label, max_length=32, required=False, validators=[_phone_format],
                 widget=forms.TextInput(attrs={"type": "tel", "placeholder": _("Phone (optional)"),
-                                              "aria-label": _("Phone")}))
+                                              "aria-label": label}))
 
     def party_rows(self):
         """The parties' rows of bound fields, for the template."""
@@ -99,12 +103,8 @@ class ActionForm(forms.Form):
                                  choices=[(c, c) for c in ESCALATION_CATEGORIES])
 
     def messages(self) -> list[str]:
-        """The errors as lines for the page's message area ("label: message")."""
-        out = []
-        for name, errors in self.errors.items():
-            label = self.fields[name].label if name in self.fields and self.fields[name].label else ""
-            out += [f"{label}：{e}" if label else str(e) for e in errors]
-        return out
+        """The errors as lines for the page's message area ("label：message", every one)."""
+        return error_lines(self)
 
     def perform(self, *, actor, dispute_id: int, ip: str | None):
         d = self.cleaned_data

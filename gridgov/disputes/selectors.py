@@ -110,3 +110,9 @@ def settlements_between(start, end) -> list[tuple]:
     input of the quick-mediation check (gridgov/fieldwork/detect.py); not scoped: the detector runs for everyone."""
     return list(Dispute.objects.filter(settled_at__gte=start, settled_at__lt=end).exclude(mediator=None)
                 .values_list("pk", "mediator_id", "settled_at"))
+
+
+def dispute_numbers(ids) -> dict[int, str]:
+    """{id: number} of these disputes — to name them where another app lists ids (an anomaly's evidence); not
+    scoped: the ids come from a record the reader may already see, and each link's page checks access."""
+    return dict(Dispute.objects.filter(pk__in=list(ids)).values_list("pk", "number"))

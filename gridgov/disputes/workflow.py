@@ -13,7 +13,7 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _  # labels and messages, translated when shown
 
-from gridgov.common.errors import ValidationFailed
+from gridgov.common.errors import ValidationFailed, check_length, too_long
 from gridgov.common.workflow import Messages, Move, Workflow
 from gridgov.disputes.choices import MEDIATORS, StepKind
 from gridgov.disputes.choices import DisputeStatus as S
@@ -38,7 +38,7 @@ ACTIONS: dict[str, Move] = {
 # --- hooks ---------------------------------------------------------------------------------------------------------
 def build(*, action: str, from_status: str, to_status: str, actor, reason: str, data: dict) -> DisputeTransition:
     return DisputeTransition(action=action, from_status=from_status, to_status=to_status, actor=actor,
-                             actor_name=actor.username, reason=reason.strip()[:MAX_TEXT])
+                             actor_name=actor.username, reason=reason.strip())  # the effects checked its length
 
 
 def record(dispute: Dispute, *, action: str, from_status: str, actor, reason: str, data: dict) -> DisputeTransition:
@@ -54,9 +54,7 @@ def text_clean(value: str, field: str, *, required: bool = False, limit: int = M
     value = (value or "").strip()
     if required and not value:
         raise ValidationFailed(_("This field is required."), field=field)
-    if len(value) > limit:
-        raise ValidationFailed(_("At most %(n)s characters.") % {"n": limit}, field=field)
-    return value
+    return check_length(value, limit, field)
 
 
 def _step(dispute, actor, kind, note, at=None):
@@ -112,15 +110,35 @@ def _effect_escalate(dispute, *, actor, reason, data, **kw):
     if category not in ESCALATION_CATEGORIES:
         raise ValidationFailed(_("Unknown category %(code)s.") % {"code": category}, field="category")
     lon, lat = _place(dispute)
-    description = _("Dispute %(number)s (%(kind)s) could not be settled in the grid: %(summary)s Why escalated: "
-                    "%(reason)s") % {"number": dispute.number, "kind": dispute.get_kind_display(),
-                                     "summary": dispute.summary, "reason": reason}
+    description = escalation_description(dispute, reason)
     channel = Channel.DISPATCHER if actor.role == "dispatcher" else Channel.WORKER
-    event = event_report(actor=actor, report=Report(category_code=category, description=description[:2000],
+    event = event_report(actor=actor, report=Report(category_code=category, description=description,
                                                     lon=lon, lat=lat, channel=channel, external_id=dispute.number,
                                                     occurred_at=dispute.occurred_at))
     dispute.event = event
     data["_audit"] = {"event": event.number, "category": category}
+
+
+def escalation_description(dispute, reason: str) -> str:
+    """The escalated event's description: the dispute's number and kind, why it is escalated (whole, always), and
+    its summary — shortened visibly, with a pointer to the dispute, when the whole would not fit in an event's
+    description. A reason that leaves no room is refused with the room there is."""
+    from gridgov.events.services import DESCRIPTION_MAX
+
+    def compose(summary):
+        return _("Dispute %(number)s (%(kind)s) could not be settled in the grid. Why escalated: %(reason)s "
+                 "The dispute: %(summary)s") % {"number": dispute.number, "kind": dispute.get_kind_display(),
+                                                "reason": reason, "summary": summary}
+
+    text = compose(dispute.summary)
+    if len(text) <= DESCRIPTION_MAX:
+        return text
+    more = _("… (shortened; the whole text is in dispute %(number)s)") % {"number": dispute.number}
+    room = DESCRIPTION_MAX - len(compose("")) - len(more)
+    if room < 20:  # not even the start of the summary fits: the reason is too long for an event's description
+        limit = DESCRIPTION_MAX - len(compose("")) - len(more) + len(reason) - 20
+        raise ValidationFailed(too_long(max(limit, 0), len(reason)), field="reason")
+    return compose(dispute.summary[:room] + more)
 
 
 def _place(dispute) -> tuple[float, float]:

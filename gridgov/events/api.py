@@ -41,7 +41,7 @@ class PhotoOut(Schema):
 
 
 class EventIn(Schema):
-    category: str = Field(..., max_length=32, description="Subclass or item code, e.g. 0301")
+    category: str = Field(..., min_length=1, max_length=32, description="Subclass or item code, e.g. 0301")
     description: str = Field(..., min_length=1, max_length=2000)
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)

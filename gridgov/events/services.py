@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.models import Department
 from gridgov.common.audit import audit_record
 from gridgov.common.calendar import Deadline, deadline_after
-from gridgov.common.errors import ValidationFailed
+from gridgov.common.errors import ValidationFailed, too_long
 from gridgov.common.photos import photo_files_delete, photo_files_guard, photo_files_save
 from gridgov.common.workflow import allowed, move, plan
 from gridgov.events import (
@@ -37,6 +37,8 @@ from gridgov.regions.models import Region
 
 EARTH_RADIUS_M = 6_371_000
 log = logging.getLogger("gridgov.events")
+# What a report may carry (the columns' sizes): longer is refused with both numbers (``too_long``), never cut.
+DESCRIPTION_MAX, ADDRESS_MAX, REPORTER_NAME_MAX, REPORTER_PHONE_MAX = 2000, 200, 64, 32
 
 
 @dataclass
@@ -184,24 +186,41 @@ def _grid_from_index(grid_id: int) -> Region:
 
 
 def event_prepare(*, report: Report) -> Intake:
-    """Check a report and decide where it goes, without writing or locking anything."""
-    category = _category(report.category_code)
+    """Check a report and decide where it goes, without writing or locking anything. Every problem is reported at
+    once (``ValidationFailed`` naming the first, with all of them in ``details``)."""
+    problems: list[ValidationFailed] = []
+    try:
+        category = _category(report.category_code)
+    except ValidationFailed as exc:
+        category = None
+        problems.append(exc)
     description = (report.description or "").strip()
     if not description:
-        raise ValidationFailed(_("Describe what is wrong."), field="description")
-    if len(description) > 2000:
-        raise ValidationFailed(_("At most %(n)s characters.") % {"n": 2000}, field="description")
+        problems.append(ValidationFailed(_("Describe what is wrong."), field="description"))
+    elif len(description) > DESCRIPTION_MAX:
+        problems.append(ValidationFailed(too_long(DESCRIPTION_MAX, len(description)), field="description"))
+    for field, value, limit in (("address", report.address, ADDRESS_MAX), ("reporter_name", report.reporter_name,
+                                 REPORTER_NAME_MAX), ("reporter_phone", report.reporter_phone, REPORTER_PHONE_MAX)):
+        if len(value or "") > limit:
+            problems.append(ValidationFailed(too_long(limit, len(value)), field=field))
+    grid_id = None
     if not (-180 <= report.lon <= 180 and -90 <= report.lat <= 90):
-        raise ValidationFailed(_("Coordinates must be WGS84 longitude/latitude in degrees."), field="lon")
-    grid_id = geo_index.locate_id(report.lon, report.lat)
-    if grid_id is None:
-        raise ValidationFailed(_("This point lies outside the district's grids."), field="lon", code="outside")
-    if category.photo_required_report and report.photo_count == 0 and report.channel == Channel.WORKER:
-        raise ValidationFailed(_("A photo is required to report %(name)s.") % {"name": category.name},
-                               field="photos")
+        problems.append(ValidationFailed(_("Coordinates must be WGS84 longitude/latitude in degrees."), field="lon"))
+    elif (grid_id := geo_index.locate_id(report.lon, report.lat)) is None:
+        problems.append(ValidationFailed(_("This point lies outside the district's grids."), field="lon",
+                                         code="outside"))
+    if category is not None and category.photo_required_report and report.photo_count == 0 \
+            and report.channel == Channel.WORKER:
+        problems.append(ValidationFailed(_("A photo is required to report %(name)s.") % {"name": category.name},
+                                         field="photos"))
     if report.self_resolved and report.photo_count < 2:
-        raise ValidationFailed(_("A case solved on the spot needs a photo before and a photo after."),
-                               field="photos")
+        problems.append(ValidationFailed(_("A case solved on the spot needs a photo before and a photo after."),
+                                         field="photos"))
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ValidationFailed(problems[0].message, field=problems[0].field,
+                               details=[{"field": p.field, "message": str(p.message)} for p in problems])
     intake = Intake(report=report, category=category, description=description, grid=_grid_from_index(grid_id),
                     now=timezone.now())
     if not report.self_resolved:
@@ -220,10 +239,10 @@ def event_file(*, actor, intake: Intake) -> Event:
     event = Event(
         number=f"T{uuid.uuid4().hex[:30]}",  # a placeholder: the dated number needs the id, set just below
         category=category, description=intake.description,
-        address=report.address[:200], lon=report.lon, lat=report.lat, grid=intake.grid,
+        address=report.address, lon=report.lon, lat=report.lat, grid=intake.grid,
         region_path=intake.grid.path, channel=report.channel, external_id=report.external_id,
-        case_type=category.case_type, reporter=reporter, reporter_name=report.reporter_name[:64],
-        reporter_phone=report.reporter_phone[:32], occurred_at=report.occurred_at or now, reported_at=now,
+        case_type=category.case_type, reporter=reporter, reporter_name=report.reporter_name,
+        reporter_phone=report.reporter_phone, occurred_at=report.occurred_at or now, reported_at=now,
         attributes=report.attributes or [],
     )
     automatic: list[tuple[str, dict, str]] = []  # system moves made at once, checked against the table by plan()

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _  # labels and messages, translated when shown
 
 from gridgov.common.calendar import deadline_after
-from gridgov.common.errors import PermissionDenied, ValidationFailed
+from gridgov.common.errors import PermissionDenied, ValidationFailed, check_length
 from gridgov.common.roles import Role
 from gridgov.common.workflow import SYSTEM, Messages, Move, Workflow
 from gridgov.events import (
@@ -223,7 +223,8 @@ def _effect_rate(event, *, data, **kw):
     value = data.get("satisfaction")
     if value not in Satisfaction.values:
         raise ValidationFailed(_("Choose satisfied, basically satisfied or unsatisfied."), field="satisfaction")
-    event.satisfaction, event.satisfaction_comment = value, str(data.get("comment", ""))[:500]
+    event.satisfaction, event.satisfaction_comment = value, check_length(str(data.get("comment", "")), 500,
+                                                                       "comment")
     return S.UNSATISFIED if value == Satisfaction.UNSATISFIED else None  # 不满意 waits for a dispatcher
 
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.common.audit import audit_record
-from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
+from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed, check_length
 from gridgov.common.models import AuditLog
 from gridgov.common.outbox import Message, outbox_put_many
 from gridgov.common.roles import Role
@@ -331,8 +331,9 @@ def patrol_session_start(*, actor, client_key: str, kind: str = PatrolKind.DAILY
     existing = PatrolSession.objects.filter(worker=actor, client_key=client_key).first()
     if existing:
         return existing, False
+    note = check_length(note or "", 200, "note")
     with transaction.atomic():
-        session = PatrolSession(worker=actor, client_key=client_key, kind=kind, note=note[:200],
+        session = PatrolSession(worker=actor, client_key=client_key, kind=kind, note=note,
                                 started_at=started_at or timezone.now())
         PatrolSession.objects.bulk_create([session], ignore_conflicts=True)
         session = PatrolSession.objects.get(worker=actor, client_key=client_key)

@@ -1,7 +1,6 @@
 """Patrol pages: the daily summaries, the phone's recording page, track replay, who missed which scheduled patrol,
 and the anomaly list with review. Tracks tell where a person was: every page is ``no-store``."""
 
-import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -133,6 +132,5 @@ def anomaly_detail(request, anomaly_id: int):
     can_review = (request.user.role in ANOMALY_REVIEW_ROLES and anomaly.status == AnomalyStatus.OPEN
                   and anomaly.worker_id != request.user.pk)
     return _page(request, "fieldwork/anomaly.html", {
-        "anomaly": anomaly, "a": selectors.anomaly_out(anomaly), "can_review": can_review, "form": form,
-        "evidence_json": json.dumps(anomaly.evidence, ensure_ascii=False, indent=2)},
+        "anomaly": anomaly, "a": selectors.anomaly_out(anomaly), "can_review": can_review, "form": form},
         status=422 if form.errors else 200, tab="anomalies")

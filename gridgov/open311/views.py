@@ -45,7 +45,7 @@ from gridgov.open311.public import (
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # Our field names in event_report's refusals → the Open311 argument at fault.
 FIELDS = {"lon": "long", "lat": "lat", "category": "service_code", "description": "description",
-          "address": "address_string"}
+          "address": "address_string", "reporter_name": "first_name, last_name", "reporter_phone": "phone"}
 
 
 def field_error(status: int, field: str, message) -> Open311Error:

@@ -107,7 +107,12 @@ class OrganisationIn(Place):
 
 class RevealIn(Schema):
     field: str = Field(..., max_length=16, description="id_number or phone")
-    reason: str = Field(..., max_length=200, description="Why you need the clear value (audited)")
+    purpose: str | None = Field(None, max_length=32, description=(
+        "Why you need the clear value (audited): home_check 入户核查, dispute 矛盾调处, case 案件办理, visit 走访慰问, "
+        "special_care 特殊人群帮扶, other 其他 (needs reason). Left out: the reason alone counts as other."))
+    reason: str = Field("", max_length=1000, description=(
+        "More about why (audited): required for other (at least 4 characters, not one letter repeated), at most "
+        "200 characters"))
 
 
 class TagIn(Schema):
@@ -185,7 +190,7 @@ def person_update(request, person_id: Id, payload: PersonIn):
 @decorate_view(never_cache)
 def person_reveal(request, person_id: Id, payload: RevealIn):
     value = services.person_reveal(actor=request.user, person_id=person_id, field=payload.field,
-                                   reason=payload.reason, ip=client_ip(request))
+                                   purpose=payload.purpose, reason=payload.reason, ip=client_ip(request))
     return {"id": person_id, "field": payload.field, "value": value}
 
 

@@ -22,6 +22,17 @@ class Gender(models.TextChoices):
     UNKNOWN = "unknown", _("unknown")
 
 
+class RevealPurpose(models.TextChoices):
+    """Why someone needs a clear ID number or phone (the reveal's purpose, kept in the audit row)."""
+
+    HOME_CHECK = "home_check", _("home check")               # 入户核查
+    DISPUTE = "dispute", _("dispute mediation")              # 矛盾调处
+    CASE = "case", _("case handling")                        # 案件办理
+    VISIT = "visit", _("visit and care")                     # 走访慰问
+    SPECIAL_CARE = "special_care", _("help for special groups")  # 特殊人群帮扶
+    OTHER = "other", _("other")                              # 其他: the text is required
+
+
 class TagGroup(models.TextChoices):
     KEY = "key", _("key person")          # 重点人员: visible only to roles that need them
     CARE = "care", _("person needing care")  # 关爱对象

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridgov.common.forms import DomainErrorsMixin, FilterForm
+from gridgov.common.forms import DomainErrorsMixin, FilterForm, error_lines
 from gridgov.regions.choices import GRID_LEVELS, RegionStatus
 from gridgov.regions.models import Region
 from gridgov.registry import idcard, policy, selectors, validation
@@ -23,8 +23,10 @@ from gridgov.registry.choices import (
     OrgKind,
     Rental,
     Residence,
+    RevealPurpose,
     UnitKind,
 )
+from gridgov.registry.services import reveal_reason_problems
 
 GRID_CHOICES_SHOWN = 500
 DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
@@ -252,23 +254,30 @@ class OrganisationForm(_BodyForm):
                                  initial=0, widget=forms.TextInput(attrs=DECIMAL))
 
 
-class RevealForm(forms.Form):
-    """Which secret to show, and why (the page's htmx reveal box)."""
+class RevealForm(DomainErrorsMixin, forms.Form):
+    """Which secret to show, and why: a purpose from the list and a text ("other" requires it), checked by the same
+    rules as the API (``services.reveal_reason_problems``). The page's htmx reveal box."""
 
-    field = forms.ChoiceField(choices=[(f, f) for f in policy.REVEAL_FIELDS], error_messages={
-        "invalid_choice": gettext_lazy("Only the document number or the phone can be revealed."),
-        "required": gettext_lazy("Only the document number or the phone can be revealed.")})
-    reason = forms.CharField(max_length=200)
+    field = forms.ChoiceField(choices=[(f, f) for f in policy.REVEAL_FIELDS], widget=forms.HiddenInput,
+                              error_messages={
+                                  "invalid_choice": gettext_lazy("Only the document number or the phone can be "
+                                                                 "revealed."),
+                                  "required": gettext_lazy("Only the document number or the phone can be revealed.")})
+    purpose = forms.ChoiceField(label=gettext_lazy("Why it is needed"), required=False,
+                                choices=[("", gettext_lazy("Choose the purpose…"))] + RevealPurpose.choices,
+                                widget=forms.Select(attrs={"aria-label": gettext_lazy("Why it is needed")}))
+    reason = forms.CharField(label=gettext_lazy("Details"), required=False, widget=forms.TextInput(attrs={
+        "aria-label": gettext_lazy("Details"), "autocomplete": "off",
+        "placeholder": gettext_lazy('Details (required for "other")')}))
 
-    def clean_reason(self):
-        reason = " ".join(self.cleaned_data["reason"].split())
-        if len(reason) < policy.REVEAL_REASON_MIN:
-            raise forms.ValidationError(_("Say why you need to see it (at least %(n)d characters).")
-                                        % {"n": policy.REVEAL_REASON_MIN})
-        return reason
-
-    def first_error(self) -> str:
-        return next(str(e) for errors in self.errors.values() for e in errors)
+    def clean(self):
+        data = super().clean()
+        if "purpose" not in self.errors and "reason" not in self.errors:
+            data["purpose"], data["reason"], problems = reveal_reason_problems(data.get("purpose"),
+                                                                               data.get("reason", ""))
+            for problem in problems:
+                self.add_error(problem["field"], problem["message"])
+        return data
 
 
 class ImportForm(forms.Form):
@@ -281,8 +290,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(error_messages={"required": gettext_lazy("Choose an Excel file (.xlsx)."),
                                            "empty": gettext_lazy("The file is empty.")})
 
-    def first_error(self) -> str:
-        return next(str(e) for errors in self.errors.values() for e in errors)
+    def error_text(self) -> str:
+        return "；".join(error_lines(self))
 
 
 class SearchForm(forms.Form):
@@ -300,8 +309,8 @@ class SearchForm(forms.Form):
         self.is_valid()
         return {name: self.cleaned_data.get(name, "") for name in self.fields}
 
-    def first_error(self) -> str | None:
-        return next((f"{self.fields[name].label}：{e}" for name, errors in self.errors.items() for e in errors), None)
+    def error_text(self) -> str:
+        return "；".join(error_lines(self))
 
 
 class CoverageFilter(FilterForm):

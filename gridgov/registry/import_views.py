@@ -50,7 +50,7 @@ def import_index(request):
         if not can_import:
             return _not_found(request)
         if not form.is_valid():
-            error = form.first_error()
+            error = form.error_text()
         else:
             d = form.cleaned_data
             try:

@@ -24,6 +24,8 @@ KEY_TAG_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.
 REVEAL_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.DISPATCHER}
 REVEAL_FIELDS = ("id_number", "phone")
 REVEAL_REASON_MIN = 4  # characters: "核实身份" is the shortest honest reason
+REVEAL_REASON_DISTINCT = 3  # different letters or characters: "aaaa" or "1111" says nothing
+REVEAL_REASON_MAX = 200
 
 
 def _role(user):

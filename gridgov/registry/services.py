@@ -9,23 +9,25 @@ row. When the existing row lies outside the actor's area: a person who moved awa
 grid; an active one is refused with 409, so no one takes over another grid's records by typing a number.
 
 Audit rows name fields, never their values: nothing personal goes into the audit detail or the logs, except the
-reason a user gave for a reveal.
+purpose and the text a user gave for a reveal.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gridgov.common.audit import audit_record
-from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gridgov.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, check_length
 from gridgov.common.models import AuditLog
 from gridgov.regions.choices import GRID_LEVELS, RegionStatus
 from gridgov.regions.index import geo_index
 from gridgov.regions.models import Region
 from gridgov.registry import policy, validation
-from gridgov.registry.choices import TagGroup
+from gridgov.registry.choices import RevealPurpose, TagGroup
 from gridgov.registry.models import (
     House,
     Household,
@@ -263,10 +265,11 @@ def person_tag_add(*, actor, person_id: int, tag_code: str, since: dt.date | Non
 
     _require_writer(actor)
     tag = _tags(actor, [tag_code])[0]
+    note = check_length(note, 200, "note")
     with transaction.atomic():
         person = access_person(actor, person_id, for_update=True)
         person_tag, created = PersonTag.objects.get_or_create(
-            person=person, tag=tag, defaults={"since": since or dt.date.today(), "note": note[:200],
+            person=person, tag=tag, defaults={"since": since or dt.date.today(), "note": note,
                                               "added_by": _real(actor)})
         if created:
             _audit(actor, "registry.person.tag_add", person, ip=ip, tag=tag.code)
@@ -286,9 +289,35 @@ def person_tag_remove(*, actor, person_id: int, tag_code: str, ip: str | None = 
     return bool(deleted)
 
 
-def person_reveal(*, actor, person_id: int, field: str, reason: str, ip: str | None = None) -> str:
-    """The clear value of a person's identity number or phone, for a role that may reveal it, with a reason; one
-    audit row per reveal (who, which person and field, the reason, from where). Never cached: call it each time."""
+def reveal_reason_problems(purpose: str | None, reason: str) -> tuple[str, str, list[dict]]:
+    """(purpose, reason, problems) of a reveal's why: a purpose from ``RevealPurpose`` and a free text, which
+    "other" requires and which must then say something (at least ``REVEAL_REASON_MIN`` letters or characters, at
+    least ``REVEAL_REASON_DISTINCT`` different ones). A text without a purpose (the first API) counts as "other".
+    ``problems`` lists every one as {field, message}."""
+    reason = " ".join((reason or "").split())
+    purpose = (purpose or "").strip() or (RevealPurpose.OTHER if reason else "")
+    problems = []
+    if not purpose:
+        problems.append({"field": "purpose", "message": _("Choose why you need to see it.")})
+    elif purpose not in RevealPurpose.values:
+        problems.append({"field": "purpose", "message": _("Choose one of the listed purposes.")})
+    if len(reason) > policy.REVEAL_REASON_MAX:
+        problems.append({"field": "reason", "message": _("At most %(limit)d characters; this has %(count)d.")
+                         % {"limit": policy.REVEAL_REASON_MAX, "count": len(reason)}})
+    elif purpose == RevealPurpose.OTHER:
+        letters = [c for c in reason if c.isalnum()]
+        if len(letters) < policy.REVEAL_REASON_MIN or len(set(letters)) < policy.REVEAL_REASON_DISTINCT:
+            problems.append({"field": "reason", "message": _(
+                'For "other", say what for (at least %(n)d characters, not one letter repeated).')
+                % {"n": policy.REVEAL_REASON_MIN}})
+    return purpose, reason, problems
+
+
+def person_reveal(*, actor, person_id: int, field: str, reason: str = "", purpose: str | None = None,
+                  ip: str | None = None) -> str:
+    """The clear value of a person's identity number or phone, for a role that may reveal it, for a purpose (and a
+    text: see ``reveal_reason_problems``); one audit row per reveal (who, which person and field, the purpose and
+    the text, from where). Never cached: call it each time."""
     from gridgov.registry.selectors import access_person
 
     if not policy.can_reveal(actor):
@@ -297,15 +326,16 @@ def person_reveal(*, actor, person_id: int, field: str, reason: str, ip: str | N
         raise PermissionDenied(_("Your role may not reveal personal data."))
     if field not in policy.REVEAL_FIELDS:
         raise ValidationFailed(_("Only the document number or the phone can be revealed."), field="field")
-    reason = " ".join((reason or "").split())
-    if len(reason) < policy.REVEAL_REASON_MIN:
-        raise ValidationFailed(_("Say why you need to see it (at least %(n)d characters).")
-                               % {"n": policy.REVEAL_REASON_MIN}, field="reason")
-    if len(reason) > 200:
-        raise ValidationFailed(_("At most %(n)d characters.") % {"n": 200}, field="reason")
+    purpose, reason, problems = reveal_reason_problems(purpose, reason)
+    if problems:
+        raise ValidationFailed(problems[0]["message"], field=problems[0]["field"],
+                               details=problems if len(problems) > 1 else None)
+    with translation.override(settings.LANGUAGE_CODE):  # the auditors read the label in the site's language
+        label = str(RevealPurpose(purpose).label)
     with transaction.atomic():
         person = access_person(actor, person_id)
-        _audit(actor, "registry.person.reveal", person, ip=ip, field=field, reason=reason)
+        _audit(actor, "registry.person.reveal", person, ip=ip, field=field, purpose=purpose, purpose_label=label,
+               reason=reason)
     return getattr(person, field)
 
 

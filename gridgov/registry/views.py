@@ -59,7 +59,7 @@ def search(request):
     filters = form.filters()
     q = filters["q"]
     secret_query = selectors.is_secret_query(q)
-    error = ValidationFailed(form.first_error()) if form.errors else None
+    error = ValidationFailed(form.error_text()) if form.errors else None
     try:
         if tab == "people":
             if request.method != "POST":
@@ -107,35 +107,39 @@ def person_detail(request, person_id: int):
         return _not_found(request)
     context = {"person": selectors.person_out(person, request.user, detail=True), "obj": person,
                "can_reveal": policy.can_reveal(request.user), "can_write": policy.can_write(request.user),
-               "min_reason": policy.REVEAL_REASON_MIN}
+               "reveal_form": RevealForm(auto_id=False)}
     return _page(request, "registry/person.html", context)
 
 
 @login_required
 def person_reveal(request, person_id: int):
-    """htmx: POST field + reason → the clear value in a fragment (never cached), or the error."""
+    """htmx: POST field, purpose and text → the clear value in a fragment (never cached), or the box again with
+    what was chosen and every reason it was refused (a 4xx the page swaps in, see web/htmx-errors.js)."""
     if request.method != "POST":
         return redirect("registry:person", person_id=person_id)
-    form = RevealForm(request.POST)
+    form = RevealForm(request.POST, auto_id=False)
     field = form.data.get("field", "")[:16]
+    status = 422
     try:
         if not policy.can_reveal(request.user):  # refused and audited by the service, whatever was sent
             services.person_reveal(actor=request.user, person_id=person_id, field=field, reason="",
                                    ip=client_ip(request))
-        if not form.is_valid():
-            raise ValidationFailed(form.first_error())
-        value = services.person_reveal(actor=request.user, person_id=person_id, ip=client_ip(request),
-                                       **form.cleaned_data)
-    except NotFound:
-        return _not_found(request)
+        if form.is_valid():
+            value = services.person_reveal(actor=request.user, person_id=person_id, ip=client_ip(request),
+                                           **form.cleaned_data)
+            response = render(request, "registry/_reveal.html", {"value": value, "field": field})
+            response["Cache-Control"] = "no-store"
+            return response
+    except NotFound as exc:
+        if not request.htmx:
+            return _not_found(request)
+        form.add_domain_error(exc)  # the box says so; a whole "not found" page would not be swapped into it
+        status = exc.status
     except DomainError as exc:
-        response = render(request, "registry/_reveal.html", {"error": exc.message, "field": field,
-                                                             "person_id": person_id,
-                                                             "min_reason": policy.REVEAL_REASON_MIN},
-                          status=exc.status)
-        response["Cache-Control"] = "no-store"
-        return response
-    response = render(request, "registry/_reveal.html", {"value": value, "field": field})
+        form.add_domain_error(exc)
+        status = exc.status
+    response = render(request, "registry/_reveal.html", {"form": form, "field": field, "person_id": person_id},
+                      status=status)
     response["Cache-Control"] = "no-store"
     return response
 

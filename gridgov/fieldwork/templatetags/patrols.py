@@ -30,3 +30,19 @@ def percent(share) -> str:
         return f"{float(share) * 100:.1f}%"
     except (TypeError, ValueError):
         return "—"
+
+
+@register.inclusion_tag("fieldwork/_evidence_table.html")
+def evidence_table(a: dict) -> dict:
+    """An anomaly's evidence (``selectors.anomaly_out``) as a table: one row per item (``fieldwork.evidence``)."""
+    from gridgov.fieldwork.evidence import evidence_rows
+
+    return {"rows": evidence_rows(a["kind"], a["evidence"], a["day"], a["worker"]["id"])}
+
+
+@register.simple_tag
+def evidence_line(a: dict) -> str:
+    """The evidence in one line, for the list."""
+    from gridgov.fieldwork.evidence import evidence_summary
+
+    return evidence_summary(a["kind"], a["evidence"])

@@ -122,7 +122,7 @@ def test_review_on_the_page_needs_a_note(as_user, user):
     copied = Anomaly.objects.get(kind="copied_track", worker=user("worker_a"))
     client = as_user("street_dispatcher")
     page = client.get(f"/anomalies/{copied.pk}/")
-    assert page.status_code == 200 and b"same_as_day" in page.content
+    assert page.status_code == 200 and "与之相同的日期" in page.content.decode()
     refused = client.post(f"/anomalies/{copied.pk}/", {"decision": "confirm", "note": ""})
     assert refused.status_code == 422
     copied.refresh_from_db()

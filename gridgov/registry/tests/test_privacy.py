@@ -185,7 +185,8 @@ def test_reveal_needs_a_reason_and_writes_one_audit_row_each_time(as_user, perso
     assert len(rows) == 2
     for row in rows:
         assert row.actor_name == "worker_a" and row.outcome == "success" and row.ip == "10.1.2.3"
-        assert row.detail == {"field": "id_number", "reason": "上门走访核实身份"}
+        assert row.detail == {"field": "id_number", "purpose": "other", "purpose_label": "其他",
+                              "reason": "上门走访核实身份"}  # a reason without a purpose is 其他
         assert row.object_type == "registry.person"
 
 

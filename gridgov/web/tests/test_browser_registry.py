@@ -32,7 +32,8 @@ def test_registry_screens(demo_live_server, page_for, viewport, tag):
     page.goto(f"{base}/registry/people/{person.pk}/")
     assert person.id_number not in page.content() and person.phone not in page.content()
     page.locator(".reveal-box summary").first.click()
-    page.fill(".reveal-form input[name=reason]", "上门走访核实身份")
+    page.locator(".reveal-form select[name=purpose]").first.select_option("home_check")
+    shot(page, f"registry-person-reveal-box-{tag}")
     page.locator(".reveal-form button").first.click()
     page.wait_for_selector("[data-revealed=id_number]")
     assert page.locator("[data-revealed=id_number]").inner_text() == person.id_number
@@ -64,3 +65,36 @@ def test_leader_coverage_desktop(demo_live_server, page_for):
     page.goto(f"{base}/registry/coverage/")
     assert page.locator(".coverage tbody tr").count() >= 3
     shot(page, "registry-coverage-district-dispatcher")
+
+
+def test_a_refused_reveal_shows_the_servers_message(demo_live_server, page_for):
+    """A reveal the server refuses (a reason that is no reason; a role that lost the permission meanwhile) shows the
+    server's message in the reveal box, and no number."""
+    from gridgov.accounts.models import User
+    from gridgov.registry.models import Person
+
+    base = demo_live_server.url
+    worker = User.objects.get(username="worker_a")
+    person = Person.objects.filter(grid=worker.grids.get()).first()
+    page = page_for((390, 844))
+    login(page, base, "worker_a")
+    page.goto(f"{base}/registry/people/{person.pk}/")
+    box = page.locator(".reveal-box").first
+    box.locator("summary").click()
+    box.locator("select[name=purpose]").select_option("other")
+    box.locator("input[name=reason]").fill("aaaa")  # 其他 needs a text that says something
+    box.locator("button").click()
+    box.locator("[data-error-for=reason]").wait_for()
+    assert "其他" in box.locator("[data-error-for=reason]").inner_text()
+    assert box.locator("select[name=purpose]").input_value() == "other"  # what was chosen stays
+    assert box.locator("input[name=reason]").input_value() == "aaaa"
+    assert person.id_number not in page.content()
+    shot(page, "registry-reveal-refused-reason-phone")
+
+    User.objects.filter(pk=worker.pk).update(role="leader")  # the permission is withdrawn while the page is open
+    box.locator("select[name=purpose]").select_option("home_check")
+    box.locator("button").click()
+    page.wait_for_function("document.querySelector('.reveal-box .error')?.textContent.includes('角色')")
+    assert person.id_number not in page.content()
+    shot(page, "registry-reveal-refused-role-phone")
+    assert page.errors == []

@@ -142,10 +142,20 @@
     });
   }
 
+  // #zoom/lat/lon centres the map; #zoom/lat/lon/pin also marks that point and says where it is (links from an
+  // anomaly's evidence to a position use it).
   function hashView() {
-    const m = location.hash.match(/^#(\d+)\/(-?[\d.]+)\/(-?[\d.]+)$/);
-    if (m) { map.setView([+m[2], +m[3]], +m[1]); fitted = true; return true; }
-    return false;
+    const m = location.hash.match(/^#(\d+)\/(-?[\d.]+)\/(-?[\d.]+)(\/pin)?$/);
+    if (!m) return false;
+    map.setView([+m[2], +m[3]], +m[1]);
+    fitted = true;
+    if (m[4]) {
+      if (!map.getPane("pin")) map.createPane("pin").style.zIndex = 650;  // above the grids drawn later
+      L.circleMarker([+m[2], +m[3]], {pane: "pin", radius: 9, color: "#b91c1c", weight: 3, fillColor: "#fecaca",
+                                      fillOpacity: 0.9}).addTo(map);
+      showPlace(+m[2], +m[3]);
+    }
+    return true;
   }
 
   function loadAll() {
