@@ -24,7 +24,8 @@ def _page(request, template, context, status=200):
 @login_required
 def case_list(request):
     queues = selectors.ROLE_QUEUES.get(request.user.role, [])
-    filters = CaseListFilter(request.GET, queues=queues).values()
+    form = CaseListFilter(request.GET, queues=queues)
+    filters = form.values()
     queue, q = filters["queue"] or "", filters["q"] or ""
     counts = selectors.queue_counts(user=request.user)
     events = selectors.event_list(user=request.user, queue=queue or None, q=q or None)
@@ -32,7 +33,7 @@ def case_list(request):
     tabs = [(name, selectors.QUEUE_LABELS[name], counts.get(name, 0)) for name in queues]
     markers = [{"id": e.pk, "number": e.number, "lon": e.lon, "lat": e.lat, "category": e.category.name,
                 "overdue": selectors.is_overdue(e)} for e in page]
-    context = {"tabs": tabs, "queue": queue, "page": page, "q": q, "markers": markers,
+    context = {"tabs": tabs, "queue": queue, "page": page, "q": q, "markers": markers, "problems": form.problems(),
                "can_report": request.user.role in REPORTING_ROLES, "now": selectors.timezone.now()}
     return _page(request, "events/list.html", context)
 
