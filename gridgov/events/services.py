@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department
 from gridgov.common.audit import audit_record
-from gridgov.common.calendar import Deadline, deadline_after
+from gridgov.common.calendar import Deadline, deadline_after, past_moment
 from gridgov.common.errors import ValidationFailed
 from gridgov.common.photos import photo_files_save
 from gridgov.common.workflow import allowed, move, plan
@@ -139,6 +139,8 @@ def event_prepare(*, report: Report) -> Intake:
         raise ValidationFailed(_("Describe what is wrong."), field="description")
     if len(description) > 2000:
         raise ValidationFailed(_("At most %(n)s characters.") % {"n": 2000}, field="description")
+    if report.occurred_at is not None:
+        report.occurred_at = past_moment(report.occurred_at, "occurred_at")
     if not (-180 <= report.lon <= 180 and -90 <= report.lat <= 90):
         raise ValidationFailed(_("Coordinates must be WGS84 longitude/latitude in degrees."), field="lon")
     grid_id = geo_index.locate_id(report.lon, report.lat)
