@@ -205,9 +205,13 @@ NUL_CASES = {
 def test_a_nul_character_is_refused_naming_the_field(name):
     """PostgreSQL cannot store NUL (a 500 there); SQLite stored it. Now a 422 naming the field (404 in the
     address: no such address), and nothing changes."""
+    from gridgov.accounts.models import User
     from gridgov.disputes.models import Dispute
 
     persona, method, url, body, form, status, field = NUL_CASES[name]
+    if body and "lon" in body:  # inside worker_a's grid: without the guard the text reaches the database
+        grid = User.objects.get(username="worker_a").grids.get()
+        body = {**body, "lon": grid.centroid_lon, "lat": grid.centroid_lat}
     before = (Event.objects.count(), Dispute.objects.count())
     client = login_client(persona)
     if form is not None:
