@@ -10,7 +10,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 JOBS ?= 2
 XDIST := $(if $(filter 0,$(JOBS)),,-n $(JOBS))
 
-.PHONY: setup run test test-sqlite test-pg test-dates bench lint clean messages
+.PHONY: setup run test test-sqlite test-pg test-dates bench fuzz lint clean messages
 
 setup: $(STAMP_PY) $(VENDOR) messages
 
@@ -60,6 +60,14 @@ lint: $(STAMP_PY)
 
 bench: setup
 	$(PY) -m bench all
+
+# schemathesis against /api/v1/openapi.json on a server of its own (a fresh SQLite file with the small demo), as a
+# dispatcher, a grid worker and without a session: fails on any 5xx or answer that breaks the document.
+# FUZZ_SECONDS per session (default 60); FUZZ_DATABASE_URL=postgres://postgres@127.0.0.1:5432/NAME to run on a new
+# PostgreSQL database of that name (created and dropped); see docs/reliability.md.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) scripts/fuzz_api.py $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules gridgov/web/static/vendor var

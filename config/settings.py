@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "gridgov.common.middleware.RequestGuardMiddleware",  # unreadable requests, NUL characters, the API's errors
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -288,6 +289,15 @@ if min(GRIDGOV_IMPORT_MAX_BYTES, GRIDGOV_IMPORT_MAX_ROWS, GRIDGOV_IMPORT_CHUNK_R
 GRIDGOV_XLSX_MAX_UNPACKED_BYTES = env_int("GRIDGOV_XLSX_MAX_UNPACKED_MB", 500) * 1024 * 1024
 if GRIDGOV_XLSX_MAX_UNPACKED_BYTES < 1:
     raise ImproperlyConfigured("GRIDGOV_XLSX_MAX_UNPACKED_MB must be at least 1")
+# Request size (docs/reliability.md, "Bad input"): a whole request over GRIDGOV_MAX_REQUEST_MB is refused (413) before
+# it is read; JSON and form fields stay under Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), files under their own
+# limits (photos 10 MB each, imports GRIDGOV_IMPORT_MAX_MB). Must leave room for the largest import.
+GRIDGOV_MAX_REQUEST_BYTES = env_int("GRIDGOV_MAX_REQUEST_MB", 100) * 1024 * 1024
+if GRIDGOV_MAX_REQUEST_BYTES <= GRIDGOV_IMPORT_MAX_BYTES:
+    raise ImproperlyConfigured("GRIDGOV_MAX_REQUEST_MB must be larger than GRIDGOV_IMPORT_MAX_MB")
+
+# The pages' error pages (the API answers its own JSON errors: gridgov.common.middleware).
+CSRF_FAILURE_VIEW = "gridgov.web.views.csrf_failure"
 
 NINJA_PAGINATION_PER_PAGE = 50
 

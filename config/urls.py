@@ -23,3 +23,10 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# The pages' error pages in the user's language (under /api/ the answer becomes the API's JSON error body:
+# gridgov.common.middleware.RequestGuardMiddleware).
+handler400 = "gridgov.web.views.bad_request"
+handler403 = "gridgov.web.views.permission_denied"
+handler404 = "gridgov.web.views.page_not_found"
+handler500 = "gridgov.web.views.server_error"

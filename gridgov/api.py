@@ -4,16 +4,28 @@ Every refused request answers with ``gridgov.common.api_errors.ErrorOut`` ({code
 operation declares it for its usual 4xx answers with ``gridgov.common.api_errors.responses``."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig, SuspiciousMultipartForm, TooManyFieldsSent, TooManyFilesSent
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
-from gridgov.common.api_errors import NinjaAPI, pydantic_error_details
+from gridgov.common.api_errors import NinjaAPI, document_request_refusals, pydantic_error_details, request_refusal
 from gridgov.common.errors import DomainError
 
-api = NinjaAPI(
+
+class GridgovAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The operations' own answers, and what any of them may answer for a request that cannot be read (413,
+        422) or an address too long for the web server (414)."""
+        return document_request_refusals(super().get_openapi_schema(path_prefix=path_prefix,
+                                                                    path_params=path_params))
+
+
+api = GridgovAPI(
     title="gridgov API",
     version="1",
     description="网格化服务管理平台 API。会话登录（浏览器）后调用；写操作需 CSRF 令牌。",
@@ -26,6 +38,17 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def _domain_error(request, exc: DomainError):
     return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(RequestDataTooBig)
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(SuspiciousMultipartForm)
+def _unreadable(request, exc):
+    """A body Django will not read (the middleware reads POST bodies first; this is for PUT and PATCH forms)."""
+    status, body = request_refusal(exc)
+    return api.create_response(request, body, status=status)
 
 
 @api.exception_handler(NinjaValidationError)
@@ -70,6 +93,7 @@ def _http_error(request, exc: HttpError):
 _HTTP_CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
+@csrf_exempt  # an unknown address is a 404 whatever the method, not Django's CSRF page
 def not_found(request):
     """Any other path under /api/v1/ (an unknown address, or an id that cannot be one, such as -1): the same
     JSON body as every other refusal, not the HTML page."""

@@ -1,10 +1,15 @@
 """The API's errors in one shape: the schema every refused request answers with (``ErrorOut``), the helper that
-declares an operation's success and usual 4xx answers in one call (``responses``), and the translation of
-pydantic/ninja validation errors into {field, message} pairs in the user's language."""
+declares an operation's success and usual 4xx answers in one call (``responses``), the translation of
+pydantic/ninja validation errors into {field, message} pairs in the user's language, and the refusals of a request
+that cannot be read at all (``request_refusal``: a body over the size limit, a broken form, a NUL character), which
+the API and the pages share."""
 
 from typing import Any
 
 import ninja
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousMultipartForm, TooManyFieldsSent, TooManyFilesSent
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import Field
@@ -30,8 +35,18 @@ ERROR_MEANINGS = {
     403: "Your role, your area or the CSRF check does not allow this",
     404: "No such record, or it is outside your area",
     409: "Someone changed it first, or it already exists elsewhere",
-    422: "Invalid input: the body names the field and the reason",
+    413: "The body is larger than the server takes (a JSON or form body over 2.5 MB, more than 1,000 fields or 100 "
+         "files, a whole request over GRIDGOV_MAX_REQUEST_MB)",
+    422: "Invalid input: the body names the field and the reason (also a text with a NUL character, or a body that "
+         "cannot be read)",
     429: "Too many requests: wait for Retry-After seconds",
+}
+# Answered by the web server in front of the API, before it runs: no ErrorOut body (gunicorn's, or a proxy's, page).
+ADDRESS_TOO_LONG = {
+    "description": "The address (path and query) is longer than the web server takes (gunicorn: 4,094 bytes; a "
+                   "proxy in front may take less). Answered before the API runs, with the web server's own page, "
+                   "not ErrorOut",
+    "content": {"text/html": {"schema": {"type": "string"}}},
 }
 
 
@@ -60,6 +75,24 @@ def responses(ok, *, session: bool = True, not_found: bool = False, invalid: boo
     for code in codes:
         answers.setdefault(code, ErrorOut)
     return answers
+
+
+def document_request_refusals(schema: dict) -> dict:
+    """What every operation may answer whatever it declares, added to an OpenAPI document: 422 (a NUL character in
+    any text, a body that cannot be read), 413 where it takes a body, and 414 (the web server's limit on the
+    address)."""
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+    for item in schema.get("paths", {}).values():
+        for op in item.values():
+            answers = op.setdefault("responses", {})
+            codes = {int(code) for code in answers}
+            if 422 not in codes:
+                answers[422] = {"description": ERROR_MEANINGS[422], **error}
+            if "requestBody" in op and 413 not in codes:
+                answers[413] = {"description": ERROR_MEANINGS[413], **error}
+            if 414 not in codes:
+                answers[414] = ADDRESS_TOO_LONG
+    return schema
 
 
 def file_answer(content_type: str, status: int = 200) -> dict:
@@ -135,3 +168,65 @@ class NinjaAPI(ninja.NinjaAPI):
             if (length := lengths.get(tuple(err.get("loc", ())))) is not None:
                 err["ctx"] = {**err.get("ctx", {}), "length": length}
         return exc
+# -- requests that cannot be read ------------------------------------------------------------------------------------
+NUL = "\x00"
+
+
+def nul_message() -> str:
+    return _("Text may not contain the NUL character (\\x00).")
+
+
+def first_nul(data, where: str = "") -> str | None:
+    """The field (``parties.1.name``; ``where`` for a bare string) of the first text holding a NUL character, in a
+    parsed JSON body (dicts, lists, strings), or None. A key with a NUL names itself."""
+    if isinstance(data, str):
+        return where or "body" if NUL in data else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = f"{where}.{key}" if where else str(key)
+            if NUL in str(key):
+                return name.replace(NUL, "\\x00")
+            if (found := first_nul(value, name)) is not None:
+                return found
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            if (found := first_nul(value, f"{where}.{i}" if where else str(i))) is not None:
+                return found
+    return None
+
+
+def request_refusal(exc: Exception) -> tuple[int, dict] | None:
+    """(status, ErrorOut body) for Django's refusal to read a request: a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too
+    many fields or files, a multipart body it cannot parse; None for any other exception."""
+    if isinstance(exc, RequestDataTooBig):
+        mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20
+        return 413, {"code": "too_large", "field": "body", "message": _(
+            "The body is larger than %(mb)s MB: send less at once (photos and files go in a multipart form).")
+            % {"mb": f"{mb:g}"}}
+    if isinstance(exc, TooManyFieldsSent):
+        return 413, {"code": "too_large", "field": "body", "message": _(
+            "More than %(n)s fields in one request.") % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}}
+    if isinstance(exc, TooManyFilesSent):
+        return 413, {"code": "too_large", "field": "body", "message": _(
+            "More than %(n)s files in one request.") % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FILES}}
+    if isinstance(exc, (MultiPartParserError, SuspiciousMultipartForm)):  # e.g. multipart without a boundary
+        return 422, {"code": "invalid", "field": "body", "message": _(
+            "The body cannot be read as a form (multipart/form-data).")}
+    return None
+
+
+def status_error(status: int, *, allowed: str = "") -> dict:
+    """The ErrorOut body of an error answer that has no reason of its own (Django's or ninja's plain pages)."""
+    if status == 405:
+        return {"code": "method_not_allowed", "message": _("This address does not take this method; it takes: "
+                                                           "%(allowed)s.") % {"allowed": allowed or "-"}}
+    if status == 404:
+        return {"code": "not_found", "message": _("No such address in the API: see /api/v1/docs.")}
+    if status == 403:
+        return {"code": "forbidden", "message": _("You may not do this.")}
+    if status == 413:
+        return {"code": "too_large", "message": _("The request is too large.")}
+    if status >= 500:
+        return {"code": "server_error", "message": _(
+            "Something went wrong on the server; it has been logged. Try again later.")}
+    return {"code": "invalid", "message": _("The request cannot be read.")}

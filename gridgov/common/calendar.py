@@ -35,6 +35,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.common.api_types import FIRST_DAY, LAST_DAY
+from gridgov.common.errors import ValidationFailed
+
 __all__ = [
     "CACHE_SECONDS", "Deadline", "TimeUnit", "clear_cache", "deadline_after", "is_workday", "office_hours",
     "working_hours_between", "year_is_known",
@@ -337,3 +340,22 @@ def working_hours_between(start: datetime, end: datetime) -> float:
             if overlap > 0:
                 total += overlap
     return total / _MICROS_PER_HOUR
+
+
+# -- moments a person reports ------------------------------------------------------------------------------------------
+CLOCK_SKEW = timedelta(minutes=5)  # phones' and other systems' clocks drift a little
+
+
+def past_moment(value: datetime, field: str, *, now: datetime | None = None, message=None) -> datetime:
+    """A reported moment (when something happened, was visited, was said): timezone-aware (a naive one is local
+    time), not later than now (give or take ``CLOCK_SKEW``) and not before 1900. Anything else raises
+    ``ValidationFailed`` on ``field`` — a year-9999 case would otherwise overflow the arithmetic done with it (and
+    is no report of something that happened)."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value > (now or timezone.now()) + CLOCK_SKEW:
+        raise ValidationFailed(message or _("The time lies in the future."), field=field)
+    if value.date() < FIRST_DAY:
+        raise ValidationFailed(_("Dates must lie between %(first)s and %(last)s.")
+                               % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}, field=field)
+    return value

@@ -8,6 +8,7 @@ import re
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.common.api_types import FIRST_DAY, LAST_DAY, MAX_ID
 from gridgov.common.errors import DomainError
@@ -110,9 +111,27 @@ class PhotosField(forms.FileField):
 
 
 
+SEARCH_MAX_LENGTH = 64
+
+
+class SearchField(forms.CharField):
+    """A list page's search box: at most SEARCH_MAX_LENGTH characters (the input says so to the browser too); a
+    longer search is reported on the page (``FilterForm.problems``) and left out, never sent to the database."""
+
+    default_error_messages = {"max_length": gettext_lazy(
+        "At most %(limit_value)d characters (%(show_value)d given): shorten the search.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", gettext_lazy("Search"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("initial", "")
+        super().__init__(max_length=SEARCH_MAX_LENGTH, **kwargs)
+
+
 class FilterForm(forms.Form):
     """A list page's GET filters: ``values()`` are the cleaned filters; a filter left empty or that does not
-    validate takes the field's ``initial`` (a stale or hand-edited address still shows the list, never an error)."""
+    validate takes the field's ``initial`` (a stale or hand-edited address still shows the list, never an error).
+    ``problems()`` says on the page which filters were left out and why (e.g. a search that is too long)."""
 
     def values(self) -> dict:
         self.is_valid()
@@ -122,3 +141,8 @@ class FilterForm(forms.Form):
             value = cleaned.get(name) if name not in self.errors else None
             out[name] = value if value not in (None, "") else field.initial
         return out
+
+    def problems(self) -> list[str]:
+        self.is_valid()
+        return [_("%(field)s: %(message)s") % {"field": self.fields[name].label or name, "message": message}
+                for name, messages in self.errors.items() for message in messages]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.common.audit import audit_record
+from gridgov.common.calendar import past_moment
 from gridgov.common.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.workflow import allowed as workflow_allowed
 from gridgov.common.workflow import move, plan
@@ -97,10 +98,7 @@ def dispute_register(*, actor, kind: str, summary: str, grid_id: int, parties: l
     summary = text_clean(summary, "summary", required=True)
     now = timezone.now()
     if occurred_at is not None:
-        if timezone.is_naive(occurred_at):
-            occurred_at = timezone.make_aware(occurred_at)
-        if occurred_at > now + dt.timedelta(minutes=5):
-            raise ValidationFailed(_("The time lies in the future."), field="occurred_at")
+        occurred_at = past_moment(occurred_at, "occurred_at", now=now)
     _check_position(lon, lat)
     grid = _grid(actor, grid_id)
     rows = _parties(actor, parties)

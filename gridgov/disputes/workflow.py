@@ -8,11 +8,11 @@ docstring); ``services.dispute_transition`` and the named moves (``dispute_settl
     registered / mediating / failed ─escalate→ escalated (an event takes over: 矛盾不上交 failed at grid level)
 """
 
-import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _  # labels and messages, translated when shown
 
+from gridgov.common.calendar import past_moment
 from gridgov.common.errors import ValidationFailed, check_length, too_long
 from gridgov.common.workflow import Messages, Move, Workflow
 from gridgov.disputes.choices import MEDIATORS, StepKind
@@ -66,11 +66,7 @@ def _effect_step(dispute, *, actor, data, **kw):
     if kind not in STEP_KINDS:
         raise ValidationFailed(_("Unknown step %(value)s.") % {"value": kind}, field="kind")
     note = text_clean(data.get("note", ""), "note", required=True)
-    at = data.get("at") or timezone.now()
-    if timezone.is_naive(at):
-        at = timezone.make_aware(at)
-    if at > timezone.now() + dt.timedelta(minutes=5):
-        raise ValidationFailed(_("The time lies in the future."), field="at")
+    at = past_moment(data.get("at") or timezone.now(), "at")
     _step(dispute, actor, kind, note, at)
     if dispute.mediator_id is None:
         dispute.mediator = actor

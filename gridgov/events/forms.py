@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridgov.common.forms import DomainErrorsMixin, FilterForm, MultipleFileInput, PhotosField
+from gridgov.common.forms import DomainErrorsMixin, FilterForm, MultipleFileInput, PhotosField, SearchField
 from gridgov.events import citizen
 from gridgov.events.api import MAX_PHOTO_BYTES
 from gridgov.events.choices import Satisfaction
@@ -66,7 +66,7 @@ class CaseListFilter(FilterForm):
     one the role does not have) the list opens on ``initial`` — the first queue with cases in it."""
 
     queue = forms.ChoiceField(required=False)
-    q = forms.CharField(max_length=64, required=False, strip=True)
+    q = SearchField()
 
     def __init__(self, data=None, *, queues: list[str], initial: str | None = None):
         super().__init__(data)

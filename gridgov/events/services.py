@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department
 from gridgov.common.audit import audit_record
-from gridgov.common.calendar import Deadline, deadline_after
+from gridgov.common.calendar import Deadline, deadline_after, past_moment
 from gridgov.common.errors import ValidationFailed, too_long
 from gridgov.common.photos import photo_files_delete, photo_files_guard, photo_files_save
 from gridgov.common.workflow import allowed, move, plan
@@ -204,6 +204,11 @@ def event_prepare(*, report: Report) -> Intake:
         if len(value or "") > limit:
             problems.append(ValidationFailed(too_long(limit, len(value)), field=field))
     grid_id = None
+    if report.occurred_at is not None:
+        try:
+            report.occurred_at = past_moment(report.occurred_at, "occurred_at")
+        except ValidationFailed as exc:
+            problems.append(exc)
     if not (-180 <= report.lon <= 180 and -90 <= report.lat <= 90):
         problems.append(ValidationFailed(_("Coordinates must be WGS84 longitude/latitude in degrees."), field="lon"))
     elif (grid_id := geo_index.locate_id(report.lon, report.lat)) is None:

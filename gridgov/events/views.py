@@ -26,14 +26,15 @@ def case_list(request):
     queues = selectors.ROLE_QUEUES.get(request.user.role, [])
     counts = selectors.queue_counts(user=request.user)
     # no queue asked for (or one the role has not): open on the first queue with cases in it
-    filters = CaseListFilter(request.GET, queues=queues, initial=selectors.first_queue(request.user, counts)).values()
+    form = CaseListFilter(request.GET, queues=queues, initial=selectors.first_queue(request.user, counts))
+    filters = form.values()
     queue, q = filters["queue"] or "", filters["q"] or ""
     events = selectors.event_list(user=request.user, queue=queue or None, q=q or None)
     page = Paginator(events, 30).get_page(request.GET.get("page"))
     tabs = [(name, selectors.queue_label(name, request.user), counts.get(name, 0)) for name in queues]
     markers = [{"id": e.pk, "number": e.number, "lon": e.lon, "lat": e.lat, "category": e.category.name,
                 "overdue": selectors.is_overdue(e)} for e in page]
-    context = {"tabs": tabs, "queue": queue, "page": page, "q": q, "markers": markers,
+    context = {"tabs": tabs, "queue": queue, "page": page, "q": q, "markers": markers, "problems": form.problems(),
                "can_report": request.user.role in REPORTING_ROLES, "now": selectors.timezone.now()}
     return _page(request, "events/list.html", context)
 

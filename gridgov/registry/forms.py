@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridgov.common.forms import DomainErrorsMixin, FilterForm, error_lines
+from gridgov.common.forms import DomainErrorsMixin, FilterForm, SearchField, error_lines
 from gridgov.regions.choices import GRID_LEVELS, RegionStatus
 from gridgov.regions.models import Region
 from gridgov.registry import idcard, policy, selectors, validation
@@ -297,7 +297,7 @@ class ImportForm(forms.Form):
 class SearchForm(forms.Form):
     """The registry search's filters (POSTed, so that a typed ID number or phone stays out of URLs)."""
 
-    q = forms.CharField(label=gettext_lazy("Search"), max_length=64, required=False)
+    q = SearchField()
     grid = forms.CharField(label=gettext_lazy("Region code"), max_length=32, required=False)
     tag = forms.CharField(label=gettext_lazy("Tags"), max_length=32, required=False)
     residence = forms.CharField(label=gettext_lazy("Residence"), max_length=16, required=False)

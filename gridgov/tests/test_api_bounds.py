@@ -163,3 +163,45 @@ def test_far_dates_are_refused_clearly(as_user, user, persona, method, url, body
     assert response.status_code == 422, response.content
     check_body(method, target, response)
     assert _state() == before
+
+
+FUTURE = [
+    ("worker_a", "post", "/api/v1/events", {**REPORT, "occurred_at": "2099-12-31T23:00:00+08:00"}),
+    ("worker_a", "post", "/api/v1/events", {**REPORT, "occurred_at": "9999-12-31T23:59:59-12:00"}),
+    ("worker_a", "post", "/api/v1/disputes", {**DISPUTE, "occurred_at": "2099-12-31T23:00:00+08:00"}),
+]
+
+
+@pytest.mark.parametrize(("persona", "method", "url", "body"), FUTURE, ids=[f"{u} {b['occurred_at']}" for
+                                                                            _p, _m, u, b in FUTURE])
+def test_a_case_cannot_have_happened_in_the_future(as_user, persona, method, url, body):
+    """A case 'occurred' in 2099 was filed as such; year 9999 would overflow the time-zone arithmetic."""
+    client = as_user(persona)
+    client.raise_request_exception = False
+    before = _state()
+    response = _send(client, method, url, body, 0)
+    assert response.status_code == 422, response.content
+    assert response.json()["field"] == "occurred_at"
+    check_body(method, url, response)
+    assert _state() == before
+
+
+def test_a_little_clock_skew_is_allowed_and_the_time_kept(as_user, user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridgov.events.models import Event
+
+    grid = user("worker_a").grids.get()
+    report = {**REPORT, "lon": grid.centroid_lon, "lat": grid.centroid_lat}
+    soon = (timezone.now() + dt.timedelta(minutes=2)).isoformat()
+    response = as_user("worker_a").post("/api/v1/events", json.dumps({**report, "occurred_at": soon}),
+                                        content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert Event.objects.get(pk=response.json()["id"]).occurred_at == dt.datetime.fromisoformat(soon)
+    late = (timezone.now() + dt.timedelta(hours=1)).isoformat()
+    response = as_user("worker_a").post("/api/v1/events", json.dumps({**report, "occurred_at": late}),
+                                        content_type="application/json")
+    assert response.status_code == 422
+    assert response.json() == {"code": "invalid", "field": "occurred_at", "message": "时间不能晚于当前时间。"}

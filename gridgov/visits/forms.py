@@ -6,7 +6,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.common.api_types import MAX_ID
-from gridgov.common.forms import DateTimeField, DomainErrorsMixin, FilterForm, IdField, MultipleFileInput, PhotosField
+from gridgov.common.forms import (
+    DateTimeField,
+    DomainErrorsMixin,
+    FilterForm,
+    IdField,
+    MultipleFileInput,
+    PhotosField,
+    SearchField,
+)
 from gridgov.registry.selectors import VISIT_TARGETS
 from gridgov.visits import services
 from gridgov.visits.api import MAX_PHOTO_BYTES
@@ -81,4 +89,4 @@ class VisitFilterForm(forms.Form):
 
 
 class TargetSearchForm(FilterForm):
-    q = forms.CharField(max_length=64, required=False, initial="")
+    q = SearchField()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.common.audit import audit_record
+from gridgov.common.calendar import past_moment
 from gridgov.common.errors import PermissionDenied, ValidationFailed
 from gridgov.common.images import ProcessedImage
 from gridgov.common.photos import photo_files_guard, photo_files_save
@@ -19,7 +20,6 @@ from gridgov.visits.models import VISITOR_ROLES, Visit, VisitPhoto
 MAX_PHOTOS = 9
 MAX_FINDINGS = 2000
 MAX_CLIENT_KEY = 64
-FUTURE_SKEW = dt.timedelta(minutes=5)  # phones' clocks drift a little
 
 
 def visit_record(*, actor, household: int | None = None, person: int | None = None, unit: int | None = None,
@@ -74,8 +74,7 @@ def _check(*, purpose, findings, visited_at, now, lon, lat, photos):
         raise ValidationFailed(_("Unknown purpose %(value)s.") % {"value": purpose}, field="purpose")
     if len(findings) > MAX_FINDINGS:
         raise ValidationFailed(_("At most %(n)s characters.") % {"n": MAX_FINDINGS}, field="findings")
-    if visited_at > now + FUTURE_SKEW:
-        raise ValidationFailed(_("The visit time lies in the future."), field="visited_at")
+    past_moment(visited_at, "visited_at", now=now, message=_("The visit time lies in the future."))
     if (lon is None) != (lat is None):
         raise ValidationFailed(_("Give both longitude and latitude, or neither."), field="lon")
     if lon is not None and not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180

@@ -135,8 +135,9 @@ def target_search(request):
     """The form's search box (htmx): matching households, people and units in the user's area."""
     if request.user.role not in VISITOR_ROLES:
         return _not_found(request)
-    results = selectors.target_search(user=request.user, q=TargetSearchForm(request.GET).values()["q"], limit=10)
-    response = render(request, "visits/_targets.html", {"results": results})
+    form = TargetSearchForm(request.GET)
+    results = selectors.target_search(user=request.user, q=form.values()["q"], limit=10)
+    response = render(request, "visits/_targets.html", {"results": results, "problems": form.problems()})
     response["Cache-Control"] = "no-store"
     return response
 

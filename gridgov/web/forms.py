@@ -2,12 +2,12 @@
 
 from django import forms
 
-from gridgov.common.forms import FilterForm
+from gridgov.common.forms import FilterForm, SearchField
 from gridgov.regions.choices import Level
 
 
 class RegionFilter(FilterForm):
-    q = forms.CharField(max_length=64, required=False, initial="")
+    q = SearchField()
     level = forms.ChoiceField(choices=[("", "")] + list(Level.choices), required=False, initial="")
 
 

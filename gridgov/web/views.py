@@ -3,9 +3,13 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from gridgov.accounts import selectors as account_selectors
+from gridgov.common.api_errors import request_refusal
 from gridgov.common.errors import NotFound
 from gridgov.regions import selectors
 from gridgov.regions.choices import Level
@@ -44,11 +48,12 @@ def map_view(request):
 
 @login_required
 def region_list(request):
-    filters = RegionFilter(request.GET).values()
+    form = RegionFilter(request.GET)
+    filters = form.values()
     q, level = filters["q"], filters["level"]
     qs = selectors.region_list(user=request.user, level=level or None, q=q or None).select_related("parent")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "q": q, "level": level, "levels": Level.choices}
+    context = {"page": page, "q": q, "level": level, "levels": Level.choices, "problems": form.problems()}
     template = "web/_region_rows.html" if request.htmx else "web/regions.html"
     return _render(request, template, context, "regions")
 
@@ -129,3 +134,47 @@ def grid_registry(request, code: str):
         "patrols": patrols, "workers": workers, "can_write": registry_policy.can_write(user),
     }
     return _registry_page(request, "registry/grid.html", context)
+
+
+# -- error pages (config/urls.py handler400 … and CSRF_FAILURE_VIEW); under /api/ the middleware answers JSON ------
+def error_page(request, status: int, message: str, title: str | None = None):
+    titles = {400: _("The request cannot be read"), 403: _("Not allowed"), 404: _("Not found"),
+              413: _("Too large"), 500: _("Server error")}
+    title = title or titles.get(status) or titles[400]
+    # Without the request's context processors: the page must render even when the database does not answer.
+    response = HttpResponse(render_to_string("web/error.html", {"status": status, "title": title,
+                                                                "message": message}), status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def bad_request(request, exception=None):
+    """A request refused before any view (gridgov.common.middleware) or one Django would not read."""
+    refusal = request_refusal(exception) if exception is not None else None
+    if refusal is not None:
+        status, message = refusal[0], refusal[1]["message"]
+    else:
+        status = getattr(exception, "status", 400)
+        message = getattr(exception, "message", "") or _("The request cannot be read: check what you entered and "
+                                                         "try again.")
+    field = getattr(exception, "field", None)
+    if field and field != "body":
+        message = _("%(field)s: %(message)s") % {"field": field, "message": message}
+    return error_page(request, status, message)
+
+
+def permission_denied(request, exception=None):
+    return error_page(request, 403, _("You may not open this page."))
+
+
+def page_not_found(request, exception=None):
+    return error_page(request, 404, _("There is no such page, or it is outside your area."))
+
+
+def server_error(request):
+    return error_page(request, 500, _("Something went wrong on the server; it has been logged. Try again later."))
+
+
+def csrf_failure(request, reason=""):
+    return error_page(request, 403, _("The form has expired (the security check failed): go back, reload the page "
+                                      "and send it again."))
