@@ -23,6 +23,7 @@ from shapely.ops import split as split_geometry
 from gridgov.accounts.choices import DepartmentKind, Employment
 from gridgov.accounts.models import Department, User
 from gridgov.common.errors import ValidationFailed
+from gridgov.common.outbox import outbox_last_id, outbox_settle
 from gridgov.common.roles import Role
 from gridgov.disputes.demo import disputes_demo_build
 from gridgov.events.choices import Channel
@@ -495,6 +496,7 @@ def demo_build(*, scale: str = "small", seed: int = 2026, progress=None, history
                                field="scale")
     now = timezone.now()
     today = timezone.localdate(now)
+    last_message = outbox_last_id()
     builder = DemoBuilder(scale, seed, progress)
     builder.build_territory()
     with transaction.atomic():
@@ -518,4 +520,5 @@ def demo_build(*, scale: str = "small", seed: int = 2026, progress=None, history
     builder.progress(0, "disputes")
     disputes_demo_build(scale=scale, seed=seed, history=history)  # gridgov/disputes/demo.py: through the services
     demo_anomalies(today=today)  # gridgov/fieldwork/demo.py: what the nightly detection finds in the records
+    outbox_settle(after_id=last_message)  # the notices of the replayed past went out back then
     return demo_personas()

@@ -61,7 +61,7 @@ def disputes_demo_build(*, scale: str = "small", seed: int = 2026, history: bool
         phone = f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
         fate = rng.random()
         escalated = i in ESCALATED and history  # the grid could not settle it: a case takes over
-        ago = rng.randint(2, 12) if escalated else rng.randint(0, DAYS)
+        ago = rng.randint(5, 12) if escalated else rng.randint(0, DAYS)
         moment = min(_daytime(today - dt.timedelta(days=ago), rng), now - dt.timedelta(hours=6))
         with _at(moment):
             dispute, _created = services.dispute_register(

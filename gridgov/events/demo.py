@@ -14,11 +14,11 @@ transaction (SQLite writes it in seconds instead of minutes).
   (entered by the district dispatcher) and Open311 (``intakes["open311"]``, given by ``gridgov/open311/demo.py``,
   which sits above events) come in at the hours people call: fewer at night and at weekends, a few peaks (a
   rainstorm, a weekend market).
-* Fates: dispatched automatically or by hand (the 其他问题 subclass has no routing rule), accepted or not (with a
-  reason), duplicates linked, returned as misrouted and re-dispatched, extended, supervised when overdue, escalated,
-  handled on time or late, verified or sent back for rework, rated (the citizen on their own link, otherwise the
-  dispatcher's 回访), unsatisfied then reopened or closed with a reason, archived, a few cancelled; joint cases with
-  the assisting departments' own parts.
+* Fates: dispatched automatically or by hand (其他问题 is routed to an "other" unit; the demo has none), accepted
+  or not (with a reason), duplicates linked, returned as misrouted and re-dispatched, extended, supervised when
+  overdue, escalated, handled on time or late, verified or sent back for rework, rated (the citizen on their own
+  link, otherwise the dispatcher's 回访), unsatisfied then reopened or closed with a reason, archived, a few
+  cancelled; joint cases with the assisting departments' own parts.
 * The people's queues: a few scripted recent cases make sure that every demo persona has work waiting (the
   dispatchers, the community, worker_a and worker_b, the police station and the 12345 office).
 
@@ -80,7 +80,8 @@ HOURS = {  # when people call or write, by hour of the day (relative)
     "office": [0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 2, 0, 0, 2, 3, 3, 1, 0, 0, 0, 0, 0, 0],
 }
 
-# What each channel reports (subclass code, weight). 其他问题 (E601) has no routing rule: a dispatcher decides.
+# What each channel reports (subclass code, weight). 其他问题 (E601) goes to an "other" unit, of which the demo
+# has none: a dispatcher decides.
 CATEGORIES = {
     Channel.WORKER: [("E101", 10), ("E102", 4), ("E201", 8), ("E401", 8), ("E402", 6), ("B101", 2), ("B102", 4),
                      ("B201", 2), ("B301", 3), ("B401", 2), ("0205", 3), ("0401", 5), ("0403", 3), ("0501", 1),
@@ -343,8 +344,9 @@ def _office_later(at: dt.datetime, rng: random.Random, lo_h: float, hi_h: float,
 # --- the history ----------------------------------------------------------------------------------------------------
 class History:
     def __init__(self, *, scale: str, seed: int, now: dt.datetime, patrols: dict | None,
-                 intakes: dict[str, Callable[[Report], Event]] | None):
+                 intakes: dict[str, Callable[[Report], Event]] | None, days: int = HISTORY_DAYS):
         self.volume = VOLUMES.get(scale, VOLUMES["small"])
+        self.days = days
         self.seed, self.now = seed, now
         self.rng = random.Random(seed + 17)
         self.patrols = patrols or {}
@@ -375,12 +377,12 @@ class History:
 
     def _public(self) -> list[Spec]:
         rng, world = self.rng, self.world
-        start = timezone.localdate(self.now) - dt.timedelta(days=HISTORY_DAYS)
-        storms = set(rng.sample(range(HISTORY_DAYS), 2))
-        market = rng.randrange(HISTORY_DAYS)
+        start = timezone.localdate(self.now) - dt.timedelta(days=self.days)
+        storms = set(rng.sample(range(self.days), 2))
+        market = rng.randrange(self.days)
         weights = [(p, p.weight) for p in world.places]
         specs = []
-        for n in range(HISTORY_DAYS + 1):
+        for n in range(self.days + 1):
             day = start + dt.timedelta(days=n)
             factor = WEEKDAY[day.weekday()] * (1.0 if is_workday(day) or day.weekday() >= 5 else 0.6)
             storm = n in storms
@@ -499,6 +501,7 @@ class History:
         specs = [
             spec(3, Channel.CITIZEN, "E601", a, stop="reported"),  # 待受理
             spec(26, Channel.HOTLINE, "E601", a, stop="registered"),  # 待派遣
+            spec(4, Channel.CITIZEN, "E601", b, stop="accepted"),  # 待派遣 (accepted, not yet registered)
             spec(20, Channel.CITIZEN, "E402", a, returned=True, stop="returned"),  # 已退回
             spec(6, Channel.CITIZEN, "E402", a, stop="dispatched"),  # 派出所 待签收
             spec(9, Channel.POLICE_110, "E402", a, stop="signed"),  # 派出所 处置中
@@ -510,6 +513,9 @@ class History:
             spec(30, Channel.HOTLINE, "E302", a, stop="closed"),  # 待回访
             spec(40, Channel.HOTLINE, "E101", a, stop="unsatisfied", rating=Satisfaction.UNSATISFIED),  # 不满意
         ]
+        village = next((p for p in world.places if p.community.area_type == AreaType.RURAL), None)
+        if village is not None:  # what the village cannot settle goes up to the street (小事不出村、大事不出镇)
+            specs.append(spec(50, Channel.HOTLINE, "E601", village, escalate=True, stop="handled"))
         # The worker's own reports, still with the department (made on their last patrol when there is one).
         for place in (a, b):
             track = (self.patrols.get(place.worker.pk) or [[]])[-1]
@@ -650,6 +656,8 @@ class History:
                 self._move(event, desk, "reject", text, reject_reason=reason)
                 return
             event = self._move(event, desk, "accept")
+            if fate.stop == "accepted":
+                return
             yield timezone.now() + dt.timedelta(minutes=rng.randint(5, 40))
             event = self._move(event, desk, "register")
             if fate.stop == "registered":
@@ -802,17 +810,17 @@ class History:
 
 
 def events_demo_build(*, scale: str = "small", seed: int = 2026, now: dt.datetime | None = None,
-                      patrols: dict | None = None, intakes: dict[str, Callable[[Report], Event]] | None = None
-                      ) -> dict:
+                      patrols: dict | None = None, intakes: dict[str, Callable[[Report], Event]] | None = None,
+                      days: int = HISTORY_DAYS) -> dict:
     """Write the demo's case history up to ``now`` (default: now); returns counts of what was done.
 
     ``patrols``: the grid workers' patrols (``gridgov.fieldwork.demo.demo_patrols``): ``{worker id: [[(time, lon,
     lat), …], …]}``; without them no grid worker reports. ``intakes``: channels taken in by apps above events,
-    ``{channel: function(Report) -> Event}`` (Open311)."""
+    ``{channel: function(Report) -> Event}`` (Open311). ``days``: how far back the history starts."""
     now = now or timezone.now()
     last_message = outbox_last_id()
     with transaction.atomic():
-        counts = History(scale=scale, seed=seed, now=now, patrols=patrols, intakes=intakes).run()
+        counts = History(scale=scale, seed=seed, now=now, patrols=patrols, intakes=intakes, days=days).run()
         # Months-old notices to departments and 12345 callbacks went out back then.
         outbox_settle(topics=[notifications.ASSIGNED, notifications.SUPERVISED, notifications.HOTLINE_CALLBACK],
                       after_id=last_message)

@@ -66,8 +66,12 @@ def _id_number(rng, used: set, born: dt.date, male: bool) -> str:
 
 
 def _born(rng, today: dt.date, age: int) -> dt.date:
-    """A birth date at which someone is ``age`` years old today."""
-    return today - dt.timedelta(days=age * 365 + rng.randint(5, 360))
+    """A birth date at which someone is exactly ``age`` years old today."""
+    try:
+        birthday = today.replace(year=today.year - age)
+    except ValueError:  # 29 February
+        birthday = today.replace(year=today.year - age, day=28)
+    return birthday - dt.timedelta(days=rng.randint(1, 360))
 
 
 # Household shapes: who lives together, with ages that fit their relation to the head (a son is younger than his
