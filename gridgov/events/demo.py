@@ -27,9 +27,11 @@ tracking tokens and the hotline client's secret are random). Photos: six tiny ge
 fixed names and shared by every case that needs one.
 """
 
+import bisect
 import datetime as dt
 import heapq
 import io
+import itertools
 import math
 import random
 from collections.abc import Callable, Iterator
@@ -69,7 +71,7 @@ class Volume:
     per_patrol: float  # chance that a patrol turns up something to report
 
 
-VOLUMES = {"small": Volume(per_day=2.2, per_patrol=0.12), "district": Volume(per_day=55.0, per_patrol=0.12)}
+VOLUMES = {"small": Volume(per_day=2.2, per_patrol=0.12), "district": Volume(per_day=40.0, per_patrol=0.12)}
 CHANNEL_SHARE = [(Channel.CITIZEN, 0.30), (Channel.HOTLINE, 0.34), (Channel.POLICE_110, 0.12),
                  (Channel.LEADER, 0.05), (Channel.OPEN311, 0.19)]
 WEEKDAY = [1.2, 1.05, 1.0, 1.0, 0.95, 0.6, 0.5]  # Monday … Sunday
@@ -380,7 +382,7 @@ class History:
         start = timezone.localdate(self.now) - dt.timedelta(days=self.days)
         storms = set(rng.sample(range(self.days), 2))
         market = rng.randrange(self.days)
-        weights = [(p, p.weight) for p in world.places]
+        cumulative = list(itertools.accumulate(p.weight for p in world.places))  # where people live
         specs = []
         for n in range(self.days + 1):
             day = start + dt.timedelta(days=n)
@@ -398,7 +400,7 @@ class History:
                                                                           rng.randint(0, 59), rng.randint(0, 59))))
                 if at >= self.now:
                     continue
-                place = _weighted(rng, weights)
+                place = world.places[bisect.bisect_left(cumulative, rng.uniform(0, cumulative[-1]))]
                 pool = STORM if storm and rng.random() < 0.6 else CATEGORIES[channel]
                 code = self._code(rng, pool, place)
                 specs.append(self._spec(rng, at, channel, code, place))
