@@ -71,7 +71,7 @@ class Volume:
     per_patrol: float  # chance that a patrol turns up something to report
 
 
-VOLUMES = {"small": Volume(per_day=2.2, per_patrol=0.12), "district": Volume(per_day=40.0, per_patrol=0.12)}
+VOLUMES = {"small": Volume(per_day=2.0, per_patrol=0.11), "district": Volume(per_day=40.0, per_patrol=0.11)}
 CHANNEL_SHARE = [(Channel.CITIZEN, 0.30), (Channel.HOTLINE, 0.34), (Channel.POLICE_110, 0.12),
                  (Channel.LEADER, 0.05), (Channel.OPEN311, 0.19)]
 WEEKDAY = [1.2, 1.05, 1.0, 1.0, 0.95, 0.6, 0.5]  # Monday … Sunday
@@ -436,7 +436,7 @@ class History:
                     and rng.random() < 0.5,
                     returned=rng.random() < 0.05, extension=rng.random() < 0.06, timing=timing,
                     supervise=timing == "late" and rng.random() < 0.7, rework=rng.random() < 0.07,
-                    rating=rating, reopen=rng.random() < 0.55, archive=rng.random() < 0.6,
+                    rating=rating, reopen=rng.random() < 0.55, archive=rng.random() < 0.35,
                     cancel=rng.random() < 0.015)
 
     def _workers(self) -> list[Spec]:
@@ -690,8 +690,9 @@ class History:
         yield _office_later(timezone.now(), rng, 0.2, 5, fate.pace)
         lead_handler = world.handlers[event.lead_department_id]
         event = self._move(event, lead_handler, "sign")
-        assisting = list(Assignment.objects.filter(event=event, active=True, is_lead=False).order_by("id")
-                         .values_list("department_id", flat=True))
+        # Assisting departments: most sign for their part and report on it; some leave it to the lead.
+        assisting = [d for d in Assignment.objects.filter(event=event, active=True, is_lead=False).order_by("id")
+                     .values_list("department_id", flat=True) if fate.stop or rng.random() < 0.7]
         for department_id in assisting:
             yield _office_later(timezone.now(), rng, 0.1, 4, fate.pace)
             event = self._move(event, world.handlers[department_id], "sign_part")
@@ -740,7 +741,7 @@ class History:
         else:
             share = rng.uniform(0.15, 0.7) if fate.timing == "on_time" else rng.uniform(0.6, 0.9)
             at = start + (due - start) * share if due > start else start + dt.timedelta(minutes=10)
-        for department_id in assisting:
+        for department_id in [d for d in assisting if rng.random() < 0.8]:
             yield start + (at - start) * rng.uniform(0.3, 0.9)
             event = self._move(event, world.handlers[department_id], "report_part", "本部门已配合完成现场处置。")
         yield at

@@ -141,7 +141,7 @@ def _history(geom, rng: random.Random, days: list[dt.date], now: dt.datetime) ->
     inner = _inner(geom)
     tracks = {}
     for day in days:
-        if rng.random() > (0.92 if is_workday(day) else 0.08):
+        if rng.random() > (0.88 if is_workday(day) else 0.06):
             continue
         morning = rng.random() < 0.6
         start = _at(day, 8, 30) if morning else _at(day, 14, 0)
