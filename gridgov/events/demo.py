@@ -159,7 +159,7 @@ CANCELS = ["报事人来电撤回诉求，问题已自行解决。", "录入重�
 class Fate:
     """What happens to a case after intake (drawn once, before it starts)."""
 
-    reject: bool = False  # a dispatcher does not accept it (only for cases waiting for one)
+    reject: str = ""  # a dispatcher does not accept it, for this reason (only cases waiting for one)
     escalate: bool = False  # a village cannot settle it: up to the street
     returned: bool = False  # the department sends it back as misrouted
     extension: bool = False
@@ -343,6 +343,22 @@ def _office_later(at: dt.datetime, rng: random.Random, lo_h: float, hi_h: float,
     return _office(at + dt.timedelta(hours=rng.uniform(lo_h, hi_h)), rng)
 
 
+def expiring_start(codes: list[str], now: dt.datetime) -> tuple[str, dt.datetime] | None:
+    """(category, intake moment) of a case about to expire now: its warning time passed, its deadline not. None when
+    no case of these categories can be (just before a week-long holiday the warning of every case falls after it)."""
+    for code in codes:
+        category = category_by_code(code)
+        for hours in range(2, 24 * 40, 3):
+            start = now - dt.timedelta(hours=hours)
+            due = deadline_after(start, category.time_limit, category.time_unit).due
+            if warn_at(start, due) <= now < due:
+                return code, start
+    return None
+
+
+EXPIRING = ["0302", "0401", "E301"]
+
+
 # --- the history ----------------------------------------------------------------------------------------------------
 class History:
     def __init__(self, *, scale: str, seed: int, now: dt.datetime, patrols: dict | None,
@@ -431,7 +447,8 @@ class History:
         rated = rng.random() < (0.7 if spec.channel == Channel.CITIZEN else 0.85)
         rating = _weighted(rng, [(Satisfaction.SATISFIED, 72), (Satisfaction.BASIC, 20),
                                  (Satisfaction.UNSATISFIED, 8)]) if rated else ""
-        return Fate(reject=spec.code == "E601" and rng.random() < 0.35,
+        refuse = spec.code == "E601" and rng.random() < 0.35
+        return Fate(reject=rng.choice(REJECTS)[0] if refuse else "",
                     escalate=spec.code == "E601" and place.community.area_type == AreaType.RURAL
                     and rng.random() < 0.5,
                     returned=rng.random() < 0.05, extension=rng.random() < 0.06, timing=timing,
@@ -504,6 +521,14 @@ class History:
             spec(3, Channel.CITIZEN, "E601", a, stop="reported"),  # 待受理
             spec(26, Channel.HOTLINE, "E601", a, stop="registered"),  # 待派遣
             spec(4, Channel.CITIZEN, "E601", b, stop="accepted"),  # 待派遣 (accepted, not yet registered)
+            spec(30, Channel.CITIZEN, "E601", b, reject=RejectReason.INVALID),  # 不予受理: nothing there
+            spec(60, Channel.HOTLINE, "E601", a, reject=RejectReason.OUT_OF_SCOPE),  # 不予受理: not ours
+            # one of each of the rarer lives, whatever the chances drew (all finished by now)
+            spec(70, Channel.CITIZEN, "E402", b, cancel=True),
+            spec(60, Channel.HOTLINE, "E101", b, rating=Satisfaction.UNSATISFIED),  # closed with a reason
+            spec(80, Channel.HOTLINE, "B102", a, rating=Satisfaction.UNSATISFIED, reopen=True),
+            spec(90, Channel.HOTLINE, "E301", a, extension=True, rating=Satisfaction.SATISFIED),
+            spec(48, Channel.CITIZEN, "E101", b, rework=True, rating=Satisfaction.SATISFIED),
             spec(20, Channel.CITIZEN, "E402", a, returned=True, stop="returned"),  # 已退回
             spec(6, Channel.CITIZEN, "E402", a, stop="dispatched"),  # 派出所 待签收
             spec(9, Channel.POLICE_110, "E402", a, stop="signed"),  # 派出所 处置中
@@ -515,6 +540,9 @@ class History:
             spec(30, Channel.HOTLINE, "E302", a, stop="closed"),  # 待回访
             spec(40, Channel.HOTLINE, "E101", a, stop="unsatisfied", rating=Satisfaction.UNSATISFIED),  # 不满意
         ]
+        first = spec(20, Channel.HOTLINE, "E302", b, stop="dispatched")  # and a citizen reports it again:
+        specs += [first, self._spec(rng, first.at + dt.timedelta(hours=2), Channel.CITIZEN, "E302", b,
+                                    position=(first.lon + 0.00005, first.lat))]  # … a duplicate
         village = next((p for p in world.places if p.community.area_type == AreaType.RURAL), None)
         if village is not None:  # what the village cannot settle goes up to the street (小事不出村、大事不出镇)
             specs.append(spec(50, Channel.HOTLINE, "E601", village, escalate=True, stop="handled"))
@@ -538,24 +566,13 @@ class History:
             s = self._spec(rng, start, Channel.CITIZEN, "E402", a)
             s.fate = Fate(stop="signed", timing="late", supervise=True)
             specs.append(s)
-        for place, codes in ((a, ["0302", "0401", "E301"]), (b, ["0301", "0302", "0401", "E301"])):
-            start = self._expiring_start(codes)
+        for place, codes in ((a, EXPIRING), (b, ["0301", *EXPIRING])):
+            start = expiring_start(codes, now)
             if start is not None:
                 s = self._spec(rng, start[1], Channel.HOTLINE, start[0], place)
                 s.fate = Fate(stop="signed", **fast)
                 specs.append(s)
         return [s for s in specs if s.at < now]
-
-    def _expiring_start(self, codes: list[str]) -> tuple[str, dt.datetime] | None:
-        """(category, intake moment) of a case about to expire now: its warning time passed, its deadline not."""
-        for code in codes:
-            category = category_by_code(code)
-            for hours in range(2, 24 * 40, 3):
-                start = self.now - dt.timedelta(hours=hours)
-                due = deadline_after(start, category.time_limit, category.time_unit).due
-                if warn_at(start, due) <= self.now < due:
-                    return code, start
-        return None
 
     # -- running ---------------------------------------------------------------------------------------------------
     def run(self) -> dict:
@@ -653,9 +670,9 @@ class History:
                 event = self._move(event, desk, "escalate", "村里无法协调解决，提请街道统筹处理。")
                 desk = world.desk(place)
             yield _office_later(timezone.now(), rng, 0.3, 4, fate.pace)
-            if fate.reject and not fate.stop:
-                reason, text = rng.choice(REJECTS)
-                self._move(event, desk, "reject", text, reject_reason=reason)
+            if fate.reject:
+                text = rng.choice([text for reason, text in REJECTS if reason == fate.reject])
+                self._move(event, desk, "reject", text, reject_reason=fate.reject)
                 return
             event = self._move(event, desk, "accept")
             if fate.stop == "accepted":
@@ -668,7 +685,7 @@ class History:
             lead = world.department(spec.other_lead or DepartmentKind.URBAN_MGMT, place)
             event = self._move(event, desk, "dispatch", lead_department=lead.pk)
         if fate.cancel and not fate.stop:
-            yield _office_later(timezone.now(), rng, 1, 20)
+            yield _office_later(timezone.now(), rng, 1, 20, fate.pace)
             self._move(event, world.desk(place), "cancel", rng.choice(CANCELS))
             return
         yield from self._handle(event, spec, place, rng)
@@ -721,7 +738,8 @@ class History:
         desk = world.desk(place)
         signed = timezone.now()
         if fate.extension and event.deadline > signed:
-            yield signed + (event.deadline - signed) * rng.uniform(0.3, 0.7)
+            yield signed + (event.deadline - signed) * rng.uniform(0.3, 0.7) if fate.pace == 1 else \
+                _office_later(signed, rng, 0, 0, fate.pace)
             event = self._move(event, lead_handler, "request_extension", rng.choice(EXTENSIONS))
             yield _office_later(timezone.now(), rng, 0.5, 4, fate.pace)
             if event.deadline > timezone.now():
