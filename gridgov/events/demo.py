@@ -187,6 +187,7 @@ class Spec:
     worker: User | None = None  # the reporting grid worker
     self_resolved: bool = False
     other_lead: str = ""  # 其他问题: the kind of department it goes to
+    twin: bool = False  # reported on purpose where another report was (a duplicate)
 
 
 # --- photos -------------------------------------------------------------------------------------------------------
@@ -304,6 +305,11 @@ def _weighted(rng: random.Random, pairs):
     return pairs[-1][0]
 
 
+def _metres(a, b) -> float:
+    """Roughly how far apart two specs are (metres; fine at a city's scale)."""
+    return math.hypot((a.lon - b.lon) * 111_000 * math.cos(math.radians(a.lat)), (a.lat - b.lat) * 111_000)
+
+
 def _poisson(rng: random.Random, lam: float) -> int:
     if lam > 30:
         return max(0, round(rng.gauss(lam, math.sqrt(lam))))
@@ -388,7 +394,22 @@ class History:
         specs = self._public() + self._workers()
         specs.sort(key=lambda s: s.at)
         specs = self._duplicates(specs)
-        return specs + self._scripted()
+        scripted = self._scripted()
+        rng = random.Random(self.seed + 23)
+        for spec in scripted:  # a persona's case must not turn into a duplicate of a nearby one
+            if not spec.twin and spec.channel != Channel.WORKER:
+                self._keep_apart(spec, specs + scripted, rng)
+        return specs + scripted
+
+    def _keep_apart(self, spec: Spec, others: list[Spec], rng: random.Random) -> None:
+        """Move the spec until no other report of its category lies within 80 m and a day of it (tries 40 spots)."""
+        place = self.world.by_grid[spec.grid.pk]
+        for _ in range(40):
+            near = [o for o in others if o is not spec and o.code == spec.code
+                    and abs(o.at - spec.at) < dt.timedelta(hours=26) and _metres(o, spec) < 80]
+            if not near:
+                return
+            spec.lon, spec.lat = self.world.point(place, rng)
 
     def _channels(self) -> list[tuple[str, float]]:
         return [(c, share) for c, share in CHANNEL_SHARE if c != Channel.OPEN311 or c in self.intakes]
@@ -541,8 +562,9 @@ class History:
             spec(40, Channel.HOTLINE, "E101", a, stop="unsatisfied", rating=Satisfaction.UNSATISFIED),  # 不满意
         ]
         first = spec(20, Channel.HOTLINE, "E302", b, stop="dispatched")  # and a citizen reports it again:
+        first.twin = True
         specs += [first, self._spec(rng, first.at + dt.timedelta(hours=2), Channel.CITIZEN, "E302", b,
-                                    position=(first.lon + 0.00005, first.lat))]  # … a duplicate
+                                    position=(first.lon + 0.00005, first.lat), twin=True)]  # … a duplicate
         village = next((p for p in world.places if p.community.area_type == AreaType.RURAL), None)
         if village is not None:  # what the village cannot settle goes up to the street (小事不出村、大事不出镇)
             specs.append(spec(50, Channel.HOTLINE, "E601", village, escalate=True, stop="handled"))
