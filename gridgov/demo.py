@@ -1,9 +1,13 @@
 """The demo district: a deterministic, realistic territory on real coordinates (Shenzhen Bao'an's extent).
 
 ``small`` (tests, ``make run``): 2 streets, 6 communities/villages, 24 grids, micro and special grids.
-``district``: 10 streets, 120 communities/villages, 4,800 grids (Bao'an's order), in about a minute.
+``district``: 10 streets, 120 communities/villages, 4,800 grids (Bao'an's order): about half a minute for the
+territory, five minutes with the history.
 Both add two thematic layers (警格, 城管网格), one merged layer (多网合一), departments, one account per role,
-and a little history (a split and a merge) so that "the territory as of a date" has something to show.
+and a little history (a split and a merge) so that "the territory as of a date" has something to show — then,
+unless ``history=False``, about three months of life up to now, each app writing its own part through its own
+services: patrols (fieldwork), cases from every channel (events, Open311), visits, disputes, anomalies
+(docs/demo.md).
 """
 
 import datetime as dt
