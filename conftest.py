@@ -59,6 +59,15 @@ def _fresh_caches():
         clear()
 
 
+@pytest.fixture
+def without_demo_cases(db):
+    """For tests that compare exact lists or values over a known set of cases: the demo's three months of cases
+    are removed first, inside the test's transaction (rolled back: the next test has them again)."""
+    from gridgov.events.models import Event
+
+    Event.objects.all().delete()
+
+
 def login_client(username: str) -> Client:
     """A client logged in as a demo persona. force_login skips the deliberately slow password hash (about 0.3 s);
     real password logins are covered by gridgov/accounts/tests/test_login_audit.py."""

@@ -406,7 +406,7 @@ from django.core.management import call_command
 from gridgov.demo import demo_build
 t0 = time.perf_counter()
 call_command("migrate", verbosity=0)
-demo_build(scale="district")
+demo_build(scale="district", history=False)  # the territory only, as the figures were measured
 print(time.perf_counter() - t0)
 """
 

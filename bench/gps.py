@@ -223,7 +223,7 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from gridgov.demo import demo_build
-demo_build(scale="small")
+demo_build(scale="small", history=False)
 from bench.gps import measure
 print(json.dumps(measure(int(sys.argv[1]))))
 """

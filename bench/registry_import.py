@@ -127,7 +127,7 @@ def measure(cfg: dict) -> dict:
         call_command("migrate", verbosity=0)
         from gridgov.demo import demo_build
 
-        demo_build(scale="small")
+        demo_build(scale="small", history=False)
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import connection, transaction
     from openpyxl import load_workbook

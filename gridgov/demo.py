@@ -1,9 +1,13 @@
 """The demo district: a deterministic, realistic territory on real coordinates (Shenzhen Bao'an's extent).
 
 ``small`` (tests, ``make run``): 2 streets, 6 communities/villages, 24 grids, micro and special grids.
-``district``: 10 streets, 120 communities/villages, 4,800 grids (Bao'an's order), in about a minute.
+``district``: 10 streets, 120 communities/villages, 4,800 grids (Bao'an's order): about half a minute for the
+territory, five minutes with the history.
 Both add two thematic layers (警格, 城管网格), one merged layer (多网合一), departments, one account per role,
-and a little history (a split and a merge) so that "the territory as of a date" has something to show.
+and a little history (a split and a merge) so that "the territory as of a date" has something to show — then,
+unless ``history=False``, about three months of life up to now, each app writing its own part through its own
+services: patrols (fieldwork), cases from every channel (events, Open311), visits, disputes, anomalies
+(docs/demo.md).
 """
 
 import datetime as dt
@@ -15,16 +19,23 @@ import shapely
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from shapely.geometry import LineString, Polygon
 from shapely.ops import split as split_geometry
 
 from gridgov.accounts.choices import DepartmentKind, Employment
 from gridgov.accounts.models import Department, User
 from gridgov.common.errors import ValidationFailed
+from gridgov.common.outbox import outbox_last_id, outbox_settle
 from gridgov.common.roles import Role
 from gridgov.disputes.demo import disputes_demo_build
+from gridgov.events.choices import Channel
+from gridgov.events.demo import events_demo_build
 from gridgov.events.taxonomy import taxonomy_seed
+from gridgov.fieldwork.demo import demo_anomalies
 from gridgov.fieldwork.demo import demo_patrols as fieldwork_demo_build
+from gridgov.open311.demo import open311_demo_intake
 from gridgov.regions import services as region_services
 from gridgov.regions.choices import (
     AreaType,
@@ -407,33 +418,89 @@ class DemoBuilder:
 
 PERSONA_USERNAMES = ["sysadmin", "secadmin", "auditadmin", "leader", "dispatcher", "street_dispatcher", "community",
                      "gridleader", "worker_a", "worker_b", "police", "hotline"]
+ALL_HANDLERS_UP_TO = 30  # departments: more than this (the district scale), list the first street's and the district's
+
+
+def _sees(u: User) -> str:
+    """What a persona sees and works on, in a few words."""
+    if u.role == Role.SYS_ADMIN:
+        return _("master data and settings (handles no cases)")
+    if u.role == Role.SEC_ADMIN:
+        return _("accounts and permissions")
+    if u.role == Role.AUDIT_ADMIN:
+        return _("the audit log")
+    if u.department_id:
+        return _("%(department)s — the cases sent to it") % {"department": u.department.name}
+    if u.role in (Role.GRID_WORKER, Role.GRID_LEADER) and u.grids.exists():
+        return "、".join(g.name for g in u.grids.order_by("code"))
+    if u.region_id and u.region.level == Level.DISTRICT:
+        return _("the whole district: %(name)s") % {"name": u.region.name}
+    return u.region.name if u.region_id else ""
 
 
 def demo_personas() -> list[dict]:
-    """The demo persona accounts that still have the demo password (empty when this is not a demo database)."""
+    """The demo persona accounts that still have the demo password (empty when this is not a demo database):
+    ``[{"username", "role", "name", "title"}]``, ``title`` saying what the account sees."""
     users = {u.username: u for u in User.objects.filter(username__in=PERSONA_USERNAMES, is_active=True)
              .select_related("region", "department")}
     admin = users.get("sysadmin")
     if admin is None or not admin.check_password(DEMO_PASSWORD):
         return []
-    out = []
-    for username in PERSONA_USERNAMES:
-        u = users.get(username)
-        if u is not None:
-            where = u.department.name if u.department_id else (
-                "、".join(g.name for g in u.grids.all()) if u.role == Role.GRID_WORKER else
-                (u.region.name if u.region_id else ""))
-            out.append({"username": username, "role": str(u.get_role_display()), "title": where})
-    return out
+    return [{"username": name, "role": str(users[name].get_role_display()), "name": users[name].full_name,
+             "title": _sees(users[name])} for name in PERSONA_USERNAMES if name in users]
 
 
-def demo_build(*, scale: str = "small", seed: int = 2026, progress=None) -> list[dict]:
-    """Build the demo district into an empty database; returns the persona accounts."""
+def demo_accounts() -> dict:
+    """Every demo account worth printing (empty lists when this is not a demo database): the personas, the
+    department handlers (all of them, or at the district scale the first street's and the district's) and how the
+    other accounts are named."""
+    personas = demo_personas()
+    if not personas:
+        return {"personas": [], "handlers": [], "more": []}
+    district = Region.objects.get(code=DISTRICT_CODE)
+    street1 = Region.objects.filter(level=Level.STREET).order_by("code").first()
+    departments = Department.objects.filter(is_active=True).order_by("code")
+    listed = departments if departments.count() <= ALL_HANDLERS_UP_TO else departments.filter(
+        region__in=[district, street1])
+    handlers = []
+    for dept in listed.select_related("region"):
+        user = (User.objects.filter(department=dept, role=Role.DEPT_HANDLER, is_active=True)
+                .exclude(username__in=PERSONA_USERNAMES).order_by("username").first())
+        if user is not None:
+            handlers.append({"username": user.username, "department": dept.name, "name": user.full_name})
+    more = []
+    if len(listed) < departments.count():
+        other = departments.exclude(pk__in=[d.pk for d in listed]).select_related("region").first()
+        more.append(_("The handlers of the other streets' departments: h<street code>-<unit>, e.g. %(example)s "
+                      "(%(department)s).") % {"example": f"h{other.code.lower()}", "department": other.name})
+    worker = User.objects.filter(role=Role.GRID_WORKER, username__startswith="w").order_by("username").first()
+    staff = User.objects.filter(role=Role.COMMUNITY_STAFF, username__startswith="c").select_related("region") \
+        .order_by("username").first()
+    if worker is not None:
+        grid = worker.grids.order_by("code").first()
+        more.append(_("Grid workers: w<grid code>, e.g. %(example)s (%(grid)s); one in every grid.")
+                    % {"example": worker.username, "grid": grid.name if grid else ""})
+    if staff is not None:
+        more.append(_("Community and village staff: c<community code>, e.g. %(example)s (%(community)s).")
+                    % {"example": staff.username, "community": staff.region.name})
+    return {"personas": personas, "handlers": handlers, "more": more}
+
+
+def demo_build(*, scale: str = "small", seed: int = 2026, progress=None, history: bool = True) -> list[dict]:
+    """Build the demo district into an empty database; returns the persona accounts.
+
+    ``history``: about three months of life up to now — patrols every working day, cases from every channel
+    through the whole workflow, visits and disputes (``docs/demo.md``). Without it (tests that flush the database
+    and rebuild it, where seconds count): the territory, accounts and registry, five days of patrols of worker_a and
+    worker_b, visits and disputes, and no cases."""
     if getattr(settings, "GRIDGOV_PRODUCTION", False):
         raise ValidationFailed("the demo district and its accounts are never created in production", field="scale")
     if Region.objects.exists():
         raise ValidationFailed("the database already holds a territory; the demo goes into an empty one only",
                                field="scale")
+    now = timezone.now()
+    today = timezone.localdate(now)
+    last_message = outbox_last_id()
     builder = DemoBuilder(scale, seed, progress)
     builder.build_territory()
     with transaction.atomic():
@@ -445,7 +512,17 @@ def demo_build(*, scale: str = "small", seed: int = 2026, progress=None) -> list
         taxonomy_seed()
         registry_demo_build(scale=scale, seed=seed)  # gridgov/registry/demo.py: houses, households, people
     geo_index.invalidate()
-    fieldwork_demo_build()  # gridgov/fieldwork/demo.py: patrol tracks, summaries and their anomalies
-    visits_demo_build(scale=scale, seed=seed)  # gridgov/visits/demo.py: visits, some targets left overdue
-    disputes_demo_build(scale=scale, seed=seed)  # gridgov/disputes/demo.py: disputes through their services
+    builder.progress(0, "patrols")
+    with transaction.atomic():
+        patrols = fieldwork_demo_build(today=today, scale=scale, seed=seed, history=history)  # gridgov/fieldwork
+    if history:
+        builder.progress(0, "cases")
+        events_demo_build(scale=scale, seed=seed, now=now, patrols=patrols["patrols"],  # gridgov/events/demo.py
+                          intakes={Channel.OPEN311: open311_demo_intake()})  # gridgov/open311/demo.py
+    builder.progress(0, "visits")
+    visits_demo_build(scale=scale, seed=seed, patrols=patrols["patrols"])  # gridgov/visits: some targets overdue
+    builder.progress(0, "disputes")
+    disputes_demo_build(scale=scale, seed=seed, history=history)  # gridgov/disputes/demo.py: through the services
+    demo_anomalies(today=today)  # gridgov/fieldwork/demo.py: what the nightly detection finds in the records
+    outbox_settle(after_id=last_message)  # the notices of the replayed past went out back then
     return demo_personas()

@@ -398,3 +398,18 @@ def outbox_prune(*, keep_days: int | None = None, batch: int = 1000, dry_run: bo
     if deleted:
         log.info("outbox: pruned %d delivered messages older than %d days", deleted, keep_days)
     return Pruned(cutoff=cutoff, deleted=deleted)
+
+
+def outbox_settle(*, topics: Iterable[str] | None = None, after_id: int = 0) -> int:
+    """Seed data that replays the past (the demo's three months of history): mark the undelivered messages (of these
+    topics; None: of any) written after message ``after_id`` as delivered when they were written — months-old
+    notices and recomputes belong to the past, not to the worker's queue. Returns how many."""
+    messages = OutboxMessage.objects.filter(pk__gt=after_id, delivered_at__isnull=True)
+    if topics is not None:
+        messages = messages.filter(topic__in=list(topics))
+    return messages.update(delivered_at=F("created_at"), claimed_by="", claimed_until=None)
+
+
+def outbox_last_id() -> int:
+    """The id of the newest message (0 when there is none): where ``outbox_settle`` starts."""
+    return OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first() or 0

@@ -57,6 +57,16 @@ def photo_files_guard():
         _guards.reset(token)
 
 
+def photo_files_keep(image: ProcessedImage, name: str) -> tuple[str, str]:
+    """Seed data (the demo's few photos, shared by many cases): store a processed image and its thumbnail under a
+    fixed name, unless a file of that name is already there (every build of the demo reuses the same files)."""
+    thumb = name.replace(".jpg", ".thumb.jpg")
+    for path, content in ((name, image.content), (thumb, image.thumbnail)):
+        if not default_storage.exists(path):
+            default_storage.save(path, ContentFile(content))
+    return name, thumb
+
+
 def photo_response(name: str, *, cache: str = "private, max-age=3600") -> FileResponse:
     """Stream a stored photo (the caller has checked access): never a redirect to the storage, never executable."""
     try:

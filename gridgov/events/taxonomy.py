@@ -94,6 +94,11 @@ SEED = [
     ("E5", "突发事件", CategoryKind.EVENT, [
         ("E501", "路面塌陷", [K.PLANNING, K.EMERGENCY, K.POLICE], I, 2, HOUR, True, True, "现场已封闭并抢修"),
     ]),
+    # What fits no class goes to an "other" unit where a district has one; the demo has none, so a dispatcher reads
+    # these, accepts them (or not) and picks the unit by hand.
+    ("E6", "其他事件", CategoryKind.EVENT, [
+        ("E601", "其他问题", [K.OTHER], P, 3, DAY, False, False, "已处理或已答复反映人"),
+    ]),
 ]
 
 

@@ -18,14 +18,14 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from gridgov.common.audit import audit_record, client_ip
+from gridgov.common.audit import client_ip
 from gridgov.common.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.ratelimit import client_rate_hit
 from gridgov.events.attributes import attribute_answers
 from gridgov.events.choices import Channel
 from gridgov.events.idempotency import run_idempotent
 from gridgov.events.models import Category
-from gridgov.events.services import Report, event_report
+from gridgov.events.services import Report
 from gridgov.open311.formats import Open311Error, render, render_error
 from gridgov.open311.models import Open311Client
 from gridgov.open311.public import (
@@ -41,6 +41,7 @@ from gridgov.open311.public import (
     service_out,
     w3,
 )
+from gridgov.open311.services import open311_request_create
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # Our field names in event_report's refusals → the Open311 argument at fault.
@@ -316,9 +317,7 @@ def _create(request, fmt):
     )  # email, device_id, account_id and media_url are not kept (docs/open311.md)
 
     def create():
-        event = event_report(actor=None, report=report)
-        audit_record(actor=None, action="open311.request", obj=event, ip=client_ip(request),
-                     detail={"client": client.name, "client_id": client.pk, "number": event.number})
+        event = open311_request_create(client=client, report=report, ip=client_ip(request))
         return 201, {"service_request_id": event.number, "service_notice": service_notice(category),
                      "account_id": None}
 

@@ -1,12 +1,19 @@
 """Demo registry: a few houses, households and people in every active grid (valid generated identity numbers,
 mobile phones, some key-person and care tags), a unit per grid and a social organisation per community.
 
+Households have shapes (a family, three generations, someone living alone, an old couple, a grandparent with a
+left-behind child) and ages that fit each member's relation to the head; tags go to people they fit: 独居老人 to
+someone old living alone, 空巢老人 to an old couple, 留守儿童 to a child living with a grandparent, 重点青少年 to a
+teenager or young adult, the other key-person tags to adults. Ages count from today, so they stay true on any date.
+
 Written with ``bulk_create`` (one statement per table and batch), so the district scale (4,800 grids) adds seconds,
 not minutes. Deterministic for a given seed. Called once from ``gridgov.demo.demo_build``.
 """
 
 import datetime as dt
 import random
+
+from django.utils import timezone
 
 from gridgov.regions.choices import Level, RegionStatus
 from gridgov.regions.models import Region
@@ -38,23 +45,77 @@ AREA_CODES = ["440306", "440305", "440304", "430104", "360102", "450102", "42100
 ROADS = ["宝安大道", "新安六路", "创业二路", "建安一路", "前进二路", "兴华路", "上川路", "公园路", "裕安路", "新湖路"]
 UNIT_NAMES = ["电子有限公司", "五金加工厂", "便利店", "餐饮店", "物流有限公司", "诊所", "幼儿园", "物业管理处"]
 ORG_NAMES = ["志愿服务队", "老年协会", "文体协会", "调解委员会", "妇女儿童之家"]
-RELATIONS = ["户主", "配偶", "子", "女", "父亲", "母亲"]
-# houses per grid, most people per household, a unit in every Nth grid (the district stays within ~15 s)
-SIZES = {"small": (4, 4, 1), "district": (1, 3, 2)}
+# houses per grid (the first two hold the grid's key person and person needing care), a unit in every Nth grid
+SIZES = {"small": (4, 1), "district": (2, 2)}
+SHAPES = ["family", "family", "family", "three_generations", "single", "old_couple"]
 
 
 def _name(rng) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
-def _id_number(rng, used: set) -> str:
+def _id_number(rng, used: set, born: dt.date, male: bool) -> str:
+    """A valid identity number for this birth date and gender (the 17th digit is odd for men)."""
     while True:
-        born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randint(0, 365 * 80))
-        first17 = f"{rng.choice(AREA_CODES)}{born:%Y%m%d}{rng.randint(0, 999):03d}"
+        sequence = rng.randint(0, 99) * 10 + rng.choice((1, 3, 5, 7, 9) if male else (0, 2, 4, 6, 8))
+        first17 = f"{rng.choice(AREA_CODES)}{born:%Y%m%d}{sequence:03d}"
         number = first17 + idcard.check_digit(first17)
         if number not in used:
             used.add(number)
             return number
+
+
+def _born(rng, today: dt.date, age: int) -> dt.date:
+    """A birth date at which someone is exactly ``age`` years old today."""
+    try:
+        birthday = today.replace(year=today.year - age)
+    except ValueError:  # 29 February
+        birthday = today.replace(year=today.year - age, day=28)
+    return birthday - dt.timedelta(days=rng.randint(1, 360))
+
+
+# Household shapes: who lives together, with ages that fit their relation to the head (a son is younger than his
+# father; an empty-nest couple is old; a left-behind child lives with a grandparent).
+def _members(rng, shape: str) -> list[tuple[str, int, bool]]:
+    """[(relation, age, male)] of a household of this shape, the head first."""
+    male = rng.random() < 0.55
+    if shape == "alone_old":  # 独居老人
+        return [("户主", rng.randint(66, 88), male)]
+    if shape == "old_couple":  # 空巢老人
+        age = rng.randint(62, 80)
+        return [("户主", age, True), ("配偶", max(60, age + rng.randint(-4, 2)), False)]
+    if shape == "left_behind":  # 留守儿童 with a grandparent
+        return [("户主", rng.randint(56, 72), male), ("孙子" if rng.random() < 0.5 else "孙女", rng.randint(5, 14),
+                                                     rng.random() < 0.5)]
+    if shape == "single":
+        return [("户主", rng.randint(21, 38), male)]
+    head = rng.randint(36, 52) if shape == "teen_family" else rng.randint(26, 58)
+    out = [("户主", head, True)]
+    if rng.random() < 0.85 or shape == "teen_family":
+        out.append(("配偶", max(20, head + rng.randint(-5, 3)), False))
+    children = 1 if shape == "teen_family" else rng.choice((0, 1, 1, 2))
+    for k in range(children):
+        age = rng.randint(13, min(22, head - 20)) if shape == "teen_family" and k == 0 else \
+            rng.randint(0, max(0, min(24, head - 22)))
+        son = rng.random() < 0.5
+        out.append(("子" if son else "女", age, son))
+    if shape == "three_generations":
+        out.append(("父亲" if rng.random() < 0.5 else "母亲", min(95, head + rng.randint(22, 32)), rng.random() < 0.5))
+    return out
+
+
+# What each tag asks of the person: the household shape to draw and which member carries the tag.
+TAG_SHAPES = {"K05": ("teen_family", "young"), "C01": ("alone_old", "head"), "C02": ("old_couple", "head"),
+              "C05": ("left_behind", "child")}
+
+
+def _tagged(members: list[tuple[str, int, bool]], who: str) -> int:
+    """The index of the member a tag goes to."""
+    if who == "young":
+        return next(i for i, (_r, age, _m) in enumerate(members) if 12 <= age <= 25)
+    if who == "child":
+        return next(i for i, (_r, age, _m) in enumerate(members) if age < 16)
+    return 0
 
 
 def _mobile(rng) -> str:
@@ -74,7 +135,8 @@ def registry_demo_build(*, scale: str = "small", seed: int = 2026) -> dict:
     tags = list(Tag.objects.filter(is_active=True).order_by("sort_order"))
     key_tags = [t for t in tags if t.group == "key"]
     care_tags = [t for t in tags if t.group == "care"]
-    houses_per_grid, max_members, unit_every = SIZES.get(scale, SIZES["small"])
+    houses_per_grid, unit_every = SIZES.get(scale, SIZES["small"])
+    today = timezone.localdate()
     grids = list(Region.objects.filter(level=Level.GRID, status=RegionStatus.ACTIVE).order_by("code"))
     used_ids: set = set()
     houses, households, people, person_tags, units = [], [], [], [], []
@@ -96,25 +158,28 @@ def registry_demo_build(*, scale: str = "small", seed: int = 2026) -> dict:
             household = Household(number=f"H{grid.code}{hi + 1:02d}", grid=grid, house=house,
                                   residence=Residence.FLOATING if floating else Residence.REGISTERED)
             households.append(household)
-            for pi in range(rng.randint(1, max_members)):
-                number = _id_number(rng, used_ids)
+            key_tag = key_tags[gi % len(key_tags)] if key_tags and hi == 0 else None
+            care_tag = care_tags[gi % len(care_tags)] if care_tags and hi == 1 else None
+            tag = key_tag or care_tag  # every grid has one key person and one person needing care
+            shape, who = TAG_SHAPES.get(tag.code, ("family", "head")) if tag else (rng.choice(SHAPES), "")
+            members = _members(rng, shape)
+            tagged = _tagged(members, who) if tag else -1
+            for pi, (relation, age, male) in enumerate(members):
+                number = _id_number(rng, used_ids, _born(rng, today, age), male)
                 born, gender = idcard.birth_date_and_gender(number)
                 name = _name(rng)
                 if pi == 0:
                     household.head_name = name
-                phone = _mobile(rng) if born.year < 2010 else ""
+                phone = _mobile(rng) if age >= 14 else ""
                 person = Person(name=name, gender=gender or Gender.UNKNOWN, birth_date=born, ethnicity="汉族",
                                 residence=household.residence, id_type=IdType.RESIDENT_ID, id_number=number,
                                 id_hash=idcard.id_hash(IdType.RESIDENT_ID, number), phone=phone,
                                 phone_hash=idcard.phone_hash(phone), grid=grid, house=house, household=household,
-                                relation=RELATIONS[min(pi, len(RELATIONS) - 1)],
-                                current_address=f"{address}{room}室",
+                                relation=relation, current_address=f"{address}{room}室",
                                 registered_address="广东省深圳市宝安区" if number.startswith("440306") else "")
                 people.append(person)
-                if hi == 0 and pi == 0 and key_tags:  # every grid has one key person and one person needing care
-                    plan.append((person, key_tags[gi % len(key_tags)]))
-                elif ((hi == 1 and pi == 0) or (houses_per_grid == 1 and pi == 1)) and care_tags:
-                    plan.append((person, care_tags[gi % len(care_tags)]))
+                if pi == tagged:
+                    plan.append((person, tag))
         if gi % unit_every:
             continue
         kind = UNIT_NAMES[gi % len(UNIT_NAMES)]

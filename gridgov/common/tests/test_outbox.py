@@ -21,6 +21,8 @@ from gridgov.common.outbox import (
     outbox_put,
 )
 
+pytestmark = pytest.mark.usefixtures("empty_outbox")
+
 
 def put(n: int, topic: str = "test.topic") -> list[int]:
     return [outbox_put(topic=topic, payload={"n": i}).pk for i in range(n)]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from gridgov.common.models import AuditLog, OutboxMessage
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_outbox")]
 
 LIST = "/admin/common/outboxmessage/"
 

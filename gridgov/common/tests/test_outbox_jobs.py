@@ -24,6 +24,8 @@ from gridgov.common.outbox import (
     registered_topics,
 )
 
+pytestmark = pytest.mark.usefixtures("empty_outbox")
+
 
 @pytest.fixture
 def handlers(monkeypatch):

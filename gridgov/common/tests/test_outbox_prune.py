@@ -11,7 +11,7 @@ from django.utils import timezone
 from gridgov.common.models import OutboxMessage
 from gridgov.common.outbox import HANDLERS, outbox_prune
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_outbox")]
 
 
 def message(*, delivered_days_ago=None, created_days_ago=0, attempts=0, topic="test.topic") -> int:

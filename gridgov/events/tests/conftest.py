@@ -41,3 +41,4 @@ def grid_a(db):
 
 def point_in(region: Region, dx: float = 0.0) -> tuple[float, float]:
     return region.centroid_lon + dx, region.centroid_lat
+

@@ -50,8 +50,8 @@ def expect(**values) -> dict:
 
 
 @pytest.fixture
-def cases(user, grid_a, settings):
-    """Nine cases reported now in the first street, one reported 40 days ago:
+def cases(without_demo_cases, user, grid_a, settings):
+    """Nine cases reported now in the first street, one reported 40 days ago (and no others: the demo's removed):
 
     A 0301 auto → handled → closed on time → satisfied          (sanitation, 2 h to handle)
     E 0301 at A's spot → rejected as a duplicate of A

@@ -55,7 +55,7 @@ def handlers_of(department_id) -> list[User]:
 
 def test_automatic_dispatch_queues_event_assigned_with_the_departments(grid_a):
     event = dispatched_case(grid_a)
-    message = OutboxMessage.objects.get(topic="event.assigned")
+    message = OutboxMessage.objects.get(topic="event.assigned", payload__event_id=event.pk)
     departments = set(event.assignments.filter(active=True).values_list("department_id", flat=True))
     assert message.payload == {"event_id": event.pk, "department_ids": message.payload["department_ids"]}
     assert set(message.payload["department_ids"]) == departments and len(departments) >= 2
@@ -108,9 +108,9 @@ def test_supervising_notifies_the_lead_department(grid_a, recorder):
 
 def test_a_failing_sender_leaves_the_notice_queued_for_retry(grid_a, settings):
     settings.GRIDGOV_NOTIFY_SENDER = "gridgov.events.tests.test_notifications.BrokenSender"
-    dispatched_case(grid_a)
+    event = dispatched_case(grid_a)
     assert outbox_deliver_once(worker_id="W").failed == 1
-    message = OutboxMessage.objects.get(topic="event.assigned")
+    message = OutboxMessage.objects.get(topic="event.assigned", payload__event_id=event.pk)
     assert message.delivered_at is None and message.attempts == 1 and "ConnectionError" in message.last_error
 
 
@@ -121,7 +121,7 @@ def test_logs_and_worker_output_never_show_a_full_phone_number(grid_a, caplog, s
     out = io.StringIO()
     with caplog.at_level(logging.DEBUG):
         call_command("worker", "--once", stdout=out)
-    assert OutboxMessage.objects.get(topic="event.assigned").delivered_at is not None
+    assert OutboxMessage.objects.get(topic="event.assigned", payload__event_id=event.pk).delivered_at is not None
     logged = caplog.text + out.getvalue()
     assert f"{phones[0][:3]}****{phones[0][-4:]}" in logged  # it did log the notice, masked
     for phone in phones:

@@ -87,7 +87,13 @@ def test_recomputing_replaces_the_summary_and_a_day_without_points_has_none(work
 
 
 def test_the_demo_days_are_summarised(user):
-    days = PatrolDay.objects.filter(worker=user("worker_a")).order_by("day")
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    history = PatrolDay.objects.filter(worker=user("worker_a"))
+    assert history.filter(is_patrol_day=True).count() >= 40  # three months: most working days
+    assert not history.filter(day__lt=today - dt.timedelta(days=92)).exists() and not history.filter(day__gt=today)
+    days = history.filter(day__gte=today - dt.timedelta(days=5), day__lt=today).order_by("day")  # the planted ones
     assert days.count() == 5
     assert all(d.distance_m > 0 for d in days)
     standing = [d for d in days if d.distance_m < 500]

@@ -59,11 +59,11 @@ class Command(BaseCommand):
         from gridgov.regions.models import Region
 
         if Region.objects.exists():
-            from gridgov.demo import demo_personas
+            from gridgov.demo import demo_accounts
             from gridgov.web.management.commands.demo import print_accounts
 
             self.stdout.write("Existing database kept (delete var/gridgov.sqlite3 to start over).")
-            print_accounts(self.stdout, demo_personas())
+            print_accounts(self.stdout, demo_accounts())
         else:
             call_command("demo", scale=demo_scale)
 
