@@ -44,16 +44,20 @@ def case_detail(request, event_id: int):
         event = selectors.access_event(request.user, event_id)
     except NotFound:
         return _page(request, "web/not_found.html", {}, status=404)
-    actions = [(a["action"], a["label"]) for a in services.event_allowed(event, request.user)]
+    from gridgov.events.workflow import PHOTO_KINDS
+
+    allowed = services.event_allowed(event, request.user)
+    actions = [(a["action"], a["label"], a["action"] in PHOTO_KINDS) for a in allowed]
+    photo_moves = "、".join(label for _a, label, photos in actions if photos)  # the photo field says what it is for
     departments = []
-    if any(a == "dispatch" for a, _label in actions):
+    if any(a == "dispatch" for a, _label, _photos in actions):
         departments = Department.objects.filter(is_active=True).order_by("region__code", "code")
     context = {
         "event": event, "actions": actions, "departments": departments,
         "assignments": selectors.event_parts(event),
         "timeline": selectors.event_timeline(event), "photos": event.photos.all(),
         "overdue": selectors.is_overdue(event), "expiring": selectors.is_expiring(event),
-        "satisfactions": Satisfaction.choices,
+        "satisfactions": Satisfaction.choices, "photo_moves": photo_moves,
     }
     return _page(request, "events/detail.html", context)
 
