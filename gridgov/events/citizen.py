@@ -44,11 +44,24 @@ def citizen_categories() -> list[Category]:
 
 
 def qr_svg(url: str) -> str:
-    """An SVG QR code (no image libraries, prints sharp on any notice board)."""
+    """An SVG QR code (no image libraries, prints sharp on any notice board), ready to sit inside an HTML page."""
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
     buf = io.BytesIO()
     image.save(buf)
-    return buf.getvalue().decode()
+    svg = buf.getvalue().decode()
+    return svg[svg.index("<svg"):]  # without the <?xml …?> declaration, which has no place in HTML
+
+
+def citizen_form_url(grid, request) -> tuple[str, str]:
+    """The address a grid's QR code leads to, and the host it fell back to ("" when it did not): under
+    GRIDGOV_PUBLIC_BASE_URL, the address citizens reach; unset, the address this request came in at, which may be one
+    only the staff member's own network knows (an intranet IP, localhost)."""
+    from django.urls import get_script_prefix, reverse
+
+    path = reverse("events:citizen-form", args=[grid.code])
+    if settings.GRIDGOV_PUBLIC_BASE_URL:
+        return settings.GRIDGOV_PUBLIC_BASE_URL + path[len(get_script_prefix()) - 1:], ""
+    return request.build_absolute_uri(path), request.get_host()
 
 
 def rate_limit(ip: str | None) -> None:

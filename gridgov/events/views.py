@@ -171,13 +171,14 @@ def citizen_photo(request, token: str, photo_id: int, variant: str):
 def grid_notice(request, region_id: int):
     """A printable notice for the grid's board: who serves it and the QR code citizens scan to report."""
     from gridgov.accounts.selectors import region_responsible
-    from gridgov.events.citizen import qr_svg
+    from gridgov.events.citizen import citizen_form_url, qr_svg
     from gridgov.regions.selectors import access_region
 
     try:
         grid = access_region(request.user, region_id)
     except NotFound:
         return _page(request, "web/not_found.html", {}, status=404)
-    url = request.build_absolute_uri(f"/q/{grid.code}/")
-    context = {"grid": grid, "url": url, "qr": qr_svg(url), "responsible": region_responsible(grid)}
+    url, fallback_host = citizen_form_url(grid, request)
+    context = {"grid": grid, "url": url, "qr": qr_svg(url), "responsible": region_responsible(grid),
+               "fallback_host": fallback_host}
     return _page(request, "events/notice.html", context)
