@@ -4,6 +4,7 @@ Moves are made through the API (one gatekeeper); the pages only render."""
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department
 from gridgov.common.errors import NotFound
@@ -107,9 +108,8 @@ def citizen_form(request, code: str):
     from gridgov.common.errors import DomainError
     from gridgov.events import citizen
     from gridgov.events.forms import CitizenReportForm
-    from gridgov.regions.models import Region
 
-    grid = Region.objects.filter(code=code, level__in=["grid", "micro", "special"]).exclude(status="retired").first()
+    grid = _citizen_grid(code)
     if grid is None:
         return _public(request, "events/citizen_gone.html", {}, status=404)
     if request.method == "POST" and request.POST.get("website"):  # a honeypot no person fills in
@@ -125,9 +125,58 @@ def citizen_form(request, code: str):
                     lat=d["lat"], name=d["name"], phone=d["phone"], photos=[f.read() for f in d["photos"]])
                 return redirect("events:citizen-track", token=event.citizen_token)
         except DomainError as exc:
-            form.add_domain_error(exc)
-    return _public(request, "events/citizen_form.html", {"grid": grid, "form": form},
+            if exc.code == "outside":  # the map under the form lets the citizen move the pin and send again
+                form.add_error("lon", _("This place is not in any grid of the district: move the pin on the map to "
+                                        "where the problem is and submit again, or use this grid's location."))
+            else:
+                form.add_domain_error(exc)
+    # A browser cannot refill a file field: say so when photos were sent with a form that comes back.
+    photos_dropped = bool(form.errors and request.FILES.getlist("photos"))
+    return _public(request, "events/citizen_form.html", {"grid": grid, "form": form, "photos_dropped": photos_dropped},
                    status=422 if form.errors else 200)
+
+
+def _citizen_grid(code: str):
+    from gridgov.regions.models import Region
+
+    return Region.objects.filter(code=code, level__in=["grid", "micro", "special"]).exclude(status="retired").first()
+
+
+def citizen_grids(request, code: str):
+    """The outlines of the scanned grid and the grids around it, for the citizen's map (public: names and codes are
+    on the notice boards). No map tiles are needed: the outlines are the map."""
+    from django.http import Http404, JsonResponse
+
+    from gridgov.regions.selectors import public_grids_near
+
+    grid = _citizen_grid(code)
+    if grid is None:
+        raise Http404
+    features = [{"type": "Feature", "geometry": r.geometry,
+                 "properties": {"code": r.code, "name": r.name, "home": r.pk == grid.pk}}
+                for r in public_grids_near(grid) if r.geometry]
+    response = JsonResponse({"type": "FeatureCollection", "features": features},
+                            json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def citizen_where(request, code: str):
+    """Which grid the citizen's pin is in: ``{"grid": name}``, or ``{"grid": null}`` outside the district's grids."""
+    from django.http import Http404, JsonResponse
+
+    from gridgov.events.forms import CitizenPointForm
+    from gridgov.regions.selectors import grid_name_at
+
+    if _citizen_grid(code) is None:
+        raise Http404
+    form = CitizenPointForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"code": "invalid", "message": str(_("Give the point as lon and lat in degrees."))},
+                            status=422)
+    response = JsonResponse({"grid": grid_name_at(**form.cleaned_data)}, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def citizen_thanks(request):

@@ -79,3 +79,16 @@ def test_the_main_map_and_the_case_pages_load_every_asset(demo_live_server, page
     page.goto(f"{base}/cases/")
     page.wait_for_load_state("networkidle")
     assert page.failed == [] and page.errors == []
+
+
+def test_the_citizen_report_map_loads_every_asset_and_draws_its_pin(demo_live_server, page_for, hashed_static):
+    from gridgov.accounts.models import User
+
+    base = demo_live_server.url
+    grid = User.objects.get(username="worker_a").grids.get()
+    page = _watch(page_for(viewport=(390, 844)))  # a citizen: no account
+    page.goto(f"{base}/q/{grid.code}/")
+    page.wait_for_selector("#map[data-ready='1']")
+    _click_map(page)
+    _marker_drawn(page)
+    assert page.failed == [] and page.errors == []
