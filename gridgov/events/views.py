@@ -125,11 +125,11 @@ def citizen_form(request, code: str):
                     lat=d["lat"], name=d["name"], phone=d["phone"], photos=[f.read() for f in d["photos"]])
                 return redirect("events:citizen-track", token=event.citizen_token)
         except DomainError as exc:
-            if exc.code == "outside":  # the map under the form lets the citizen move the pin and send again
-                form.add_error("lon", _("This place is not in any grid of the district: move the pin on the map to "
-                                        "where the problem is and submit again, or use this grid's location."))
-            else:
-                form.add_domain_error(exc)
+            form.add_domain_error(exc)
+            if "lon" in form.errors:  # a refused place (alone or with other problems): say what the map is for
+                form.errors["lon"] = form.error_class([_(
+                    "This place is not in any grid of the district: move the pin on the map to where the problem "
+                    "is and submit again, or use this grid's location.")])
     # A browser cannot refill a file field: say so when photos were sent with a form that comes back.
     photos_dropped = bool(form.errors and request.FILES.getlist("photos"))
     return _public(request, "events/citizen_form.html", {"grid": grid, "form": form, "photos_dropped": photos_dropped},
