@@ -40,6 +40,8 @@
   }
 
   function place(latlng) {
+    const refused = form.querySelector("[data-error-for=lon]");  // the server's word on the old place
+    if (refused) refused.remove();
     form.lon.value = latlng.lng.toFixed(7);
     form.lat.value = latlng.lat.toFixed(7);
     if (marker) marker.setLatLng(latlng);
