@@ -115,14 +115,17 @@ def citizen_form(request, code: str):
     if request.method == "POST" and request.POST.get("website"):  # a honeypot no person fills in
         return redirect("events:citizen-thanks")
     form = CitizenReportForm(request.POST if request.method == "POST" else None, request.FILES or None)
+    kept = citizen.citizen_kept_photos(request.POST.get("kept_photos", ""), grid=grid) if request.POST else []
+    photos = []
     if request.method == "POST":
         try:
             citizen.rate_limit(client_ip(request))  # every attempt counts, before anything is read
             if form.is_valid():
                 d = form.cleaned_data
+                photos = [f.read() for f in d["photos"]]
                 event = citizen.citizen_report(
                     grid=grid, category_code=d["category"], description=d["description"], lon=d["lon"],
-                    lat=d["lat"], name=d["name"], phone=d["phone"], photos=[f.read() for f in d["photos"]])
+                    lat=d["lat"], name=d["name"], phone=d["phone"], photos=photos, kept=kept)
                 return redirect("events:citizen-track", token=event.citizen_token)
         except DomainError as exc:
             form.add_domain_error(exc)
@@ -130,10 +133,17 @@ def citizen_form(request, code: str):
                 form.errors["lon"] = form.error_class([_(
                     "This place is not in any grid of the district: move the pin on the map to where the problem "
                     "is and submit again, or use this grid's location.")])
-    # A browser cannot refill a file field: say so when photos were sent with a form that comes back.
-    photos_dropped = bool(form.errors and request.FILES.getlist("photos"))
-    return _public(request, "events/citizen_form.html", {"grid": grid, "form": form, "photos_dropped": photos_dropped},
-                   status=422 if form.errors else 200)
+    # A browser cannot refill a file field: the photos of a report that comes back are kept on the server for its
+    # next try; those that could not be kept (not images, too many) are to be added again.
+    kept_token, kept_count = "", 0
+    if form.errors and not photos and form.cleaned_data.get("photos"):  # another field was wrong: photos unread
+        photos = [f.read() for f in form.cleaned_data["photos"]]
+    if form.errors and (photos or kept):
+        kept_token, kept_count = citizen.citizen_keep_photos(grid=grid, photos=photos, kept=kept)
+    photos_dropped = bool(form.errors and len(request.FILES.getlist("photos")) + len(kept) > kept_count)
+    context = {"grid": grid, "form": form, "photos_dropped": photos_dropped, "kept_token": kept_token,
+               "kept_count": kept_count}
+    return _public(request, "events/citizen_form.html", context, status=422 if form.errors else 200)
 
 
 def _citizen_grid(code: str):

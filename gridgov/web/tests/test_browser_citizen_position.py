@@ -1,6 +1,7 @@
-"""Real Chromium, a phone: a citizen's position is refused; the form comes back with what they typed and a map of
-their grid (our outlines, no tiles, no outside request) with the pin on it; a pin dragged out of the district keeps
-the form from being sent (the photo stays attached); a tap inside the grid and the report goes in."""
+"""Real Chromium, a phone: a citizen's position is refused; the form comes back with what they typed, their photo
+kept, and a map of their grid (our outlines, no tiles, no outside request) with the pin on it; a pin dragged out of
+the district keeps the form from being sent (a photo added meanwhile stays attached); a tap inside the grid and the
+report goes in with both photos."""
 
 import io
 
@@ -62,7 +63,7 @@ def test_a_refused_position_is_moved_on_the_map_and_the_report_goes_in(demo_live
     assert page.input_value("textarea[name=description]") == "路灯不亮，晚上很黑"
     assert page.input_value("input[name=name]") == "王先生" and page.input_value("input[name=phone]") == "13800001111"
     assert page.input_value("select[name=category]") == category
-    assert page.locator("#photos-dropped").is_visible()
+    assert page.locator("#photos-kept").is_visible() and page.locator("#photos-dropped").count() == 0
     assert page.locator("#map path.leaflet-interactive").count() >= 2  # the grid and its neighbours, without tiles
     marker = page.locator("#map img.leaflet-marker-icon")
     marker.wait_for()
@@ -98,5 +99,5 @@ def test_a_refused_position_is_moved_on_the_map_and_the_report_goes_in(demo_live
     assert "/q/track/" in page.url
     event = Event.objects.get(citizen_token=page.url.rstrip("/").rsplit("/", 1)[1])
     assert event.description == "路灯不亮，晚上很黑" and event.reporter_name == "王先生"
-    assert event.grid.path.startswith(grid.path) and event.photos.count() == 1
+    assert event.grid.path.startswith(grid.path) and event.photos.count() == 2  # the kept one and the one added
     assert outside_requests == [] and failed == [] and page.errors == []
