@@ -207,6 +207,27 @@ if env_str("GRIDGOV_REDIS_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("GRIDGOV_REDIS_URL")}
 
 # --- platform -----------------------------------------------------------------------------------------------------
+def public_base_url() -> str:
+    """GRIDGOV_PUBLIC_BASE_URL: the address citizens reach the platform at (scheme, host, optional port and path
+    prefix), used for what is printed (the QR code on each grid's notice board); empty: the address of the request,
+    with a warning on the page. Anything but a plain http(s) URL stops the start-up."""
+    raw = (env_str("GRIDGOV_PUBLIC_BASE_URL", "") or "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        raise ImproperlyConfigured(f"GRIDGOV_PUBLIC_BASE_URL={raw!r} is not an http(s) URL like "
+                                   "https://grid.example.gov.cn")
+    if parts.query or parts.fragment or raw.endswith(("?", "#")):
+        raise ImproperlyConfigured(f"GRIDGOV_PUBLIC_BASE_URL={raw!r}: give the address without ?query or #fragment")
+    try:
+        parts.port  # noqa: B018 — a port that is not a number raises here
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"GRIDGOV_PUBLIC_BASE_URL={raw!r} has a bad port") from exc
+    return raw.rstrip("/")
+
+
+GRIDGOV_PUBLIC_BASE_URL = public_base_url()
 # Map background tiles: none by default (intranets have no internet); set e.g. to an intranet tile server.
 GRIDGOV_TILE_URL = env_str("GRIDGOV_TILE_URL", "") or ""
 GRIDGOV_TILE_ATTRIBUTION = env_str("GRIDGOV_TILE_ATTRIBUTION", "") or ""

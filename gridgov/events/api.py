@@ -20,6 +20,7 @@ from gridgov.events import selectors, services
 from gridgov.events.choices import Channel, PhotoKind
 from gridgov.events.idempotency import run_idempotent
 from gridgov.events.models import Event, Photo
+from gridgov.events.workflow import PHOTO_KINDS
 
 router = Router(tags=["events"])
 Short = Annotated[str, Field(max_length=32)]
@@ -140,7 +141,7 @@ def event_create(request, payload: EventIn):
             channel=payload.channel, address=payload.address, occurred_at=payload.occurred_at,
             reporter_name=payload.reporter_name, reporter_phone=payload.reporter_phone,
             external_id=payload.external_id, self_resolved=payload.self_resolved,
-            photo_count=len(payload.photos) + len(payload.after_photos)))
+            photo_count=len(payload.photos) + len(payload.after_photos), after_photo_count=len(payload.after_photos)))
 
     def create(intake):
         event = services.event_file(actor=user, intake=intake)
@@ -206,8 +207,7 @@ def event_action(request, event_id: Id, action: Short, payload: ActionIn):
     event = services.event_transition(actor=request.user, event_id=event_id, action=action,
                                       version=payload.version, reason=payload.reason, data=data)
     if payload.photos:
-        kind = PhotoKind.VERIFY if action in ("verify", "rework") else PhotoKind.AFTER
-        _attach_photos(user=request.user, event=event, ids=payload.photos, kind=kind,
+        _attach_photos(user=request.user, event=event, ids=payload.photos, kind=PHOTO_KINDS[action],
                        transition=event.transitions.last())
     return _json(event_out(selectors.access_event(request.user, event.pk), request.user))
 

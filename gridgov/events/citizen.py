@@ -44,11 +44,24 @@ def citizen_categories() -> list[Category]:
 
 
 def qr_svg(url: str) -> str:
-    """An SVG QR code (no image libraries, prints sharp on any notice board)."""
+    """An SVG QR code (no image libraries, prints sharp on any notice board), ready to sit inside an HTML page."""
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
     buf = io.BytesIO()
     image.save(buf)
-    return buf.getvalue().decode()
+    svg = buf.getvalue().decode()
+    return svg[svg.index("<svg"):]  # without the <?xml …?> declaration, which has no place in HTML
+
+
+def citizen_form_url(grid, request) -> tuple[str, str]:
+    """The address a grid's QR code leads to, and the host it fell back to ("" when it did not): under
+    GRIDGOV_PUBLIC_BASE_URL, the address citizens reach; unset, the address this request came in at, which may be one
+    only the staff member's own network knows (an intranet IP, localhost)."""
+    from django.urls import get_script_prefix, reverse
+
+    path = reverse("events:citizen-form", args=[grid.code])
+    if settings.GRIDGOV_PUBLIC_BASE_URL:
+        return settings.GRIDGOV_PUBLIC_BASE_URL + path[len(get_script_prefix()) - 1:], ""
+    return request.build_absolute_uri(path), request.get_host()
 
 
 def rate_limit(ip: str | None) -> None:
@@ -61,11 +74,12 @@ def rate_limit(ip: str | None) -> None:
 
 
 def citizen_report(*, grid, category_code: str, description: str, lon: float | None, lat: float | None,
-                   name: str = "", phone: str = "", photos: list[bytes] = ()) -> Event:
-    """Take a citizen's report; the point defaults to the grid whose QR code was scanned."""
+                   name: str = "", phone: str = "", photos: list[bytes] = (), kept: list[Photo] = ()) -> Event:
+    """Take a citizen's report; the point defaults to the grid whose QR code was scanned. ``kept``: the photos of
+    the same report refused a moment ago (``citizen_keep_photos``), attached with the new ones."""
     if category_code not in {c.code for c in citizen_categories() if c.fileable}:
         raise ValidationFailed(_("Choose what kind of problem it is."), field="category")
-    if len(photos) > MAX_PHOTOS:
+    if len(photos) + len(kept) > MAX_PHOTOS:
         raise ValidationFailed(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, field="photos")
     processed = [process_image(data) for data in photos]  # refuses non-images and oversized files, with reasons
     if lon is None or lat is None:
@@ -76,12 +90,57 @@ def citizen_report(*, grid, category_code: str, description: str, lon: float | N
     with photo_files_guard(), transaction.atomic():  # rolled back: the photo files saved go too
         event = event_report(actor=None, report=Report(
             category_code=category_code, description=description, lon=lon, lat=lat, channel=Channel.CITIZEN,
-            reporter_name=name.strip(), reporter_phone=phone, photo_count=len(processed)))
+            reporter_name=name.strip(), reporter_phone=phone, photo_count=len(processed) + len(kept)))
         event.citizen_token = secrets.token_urlsafe(24)
         Event.objects.filter(pk=event.pk).update(citizen_token=event.citizen_token)
+        attached = Photo.objects.filter(pk__in=[p.pk for p in kept], event__isnull=True).update(
+            event=event, kind=PhotoKind.REPORT)
+        if attached != len(kept):  # pruned or taken meanwhile: nothing is written, the citizen adds them again
+            raise ValidationFailed(_("Your earlier photos are no longer kept: add them again."), field="photos")
         for image in processed:
             photo_store(image=image, event=event)
     return event
+
+
+KEEP_SALT = "gridgov.events.citizen.kept-photos"
+
+
+def citizen_keep_photos(*, grid, photos: list[bytes], kept: list[Photo] = ()) -> tuple[str, int]:
+    """Keep the photos of a report that came back refused (a place in no grid, a bad phone number …), so the
+    citizen does not add them again: stored unattached (deleted by ``photo_prune_unattached`` if never sent) and
+    named in a signed token for this grid's form. Returns the token and how many photos it names; photos that are
+    not images are not kept (their field says why)."""
+    from django.core import signing
+
+    from gridgov.common.errors import DomainError
+
+    kept = list(Photo.objects.filter(pk__in=[p.pk for p in kept], event__isnull=True))  # not pruned meanwhile
+    try:
+        processed = [process_image(data) for data in photos][:MAX_PHOTOS - len(kept)]
+    except DomainError:
+        processed = []
+    stored = [photo_store(image=image) for image in processed]
+    ids = [p.pk for p in kept] + [p.pk for p in stored]
+    if not ids:
+        return "", 0
+    return signing.dumps({"grid": grid.code, "photos": ids}, salt=KEEP_SALT), len(ids)
+
+
+def citizen_kept_photos(token: str, *, grid) -> list[Photo]:
+    """The photos a token from ``citizen_keep_photos`` names, if it is genuine, for this grid, recent enough, and
+    they are still unattached and anonymous; otherwise none."""
+    from django.core import signing
+
+    if not token or len(token) > 1000:
+        return []
+    try:
+        data = signing.loads(token, salt=KEEP_SALT, max_age=settings.GRIDGOV_PHOTO_UNATTACHED_HOURS * 3600)
+    except signing.BadSignature:
+        return []
+    if not isinstance(data, dict) or data.get("grid") != grid.code or not isinstance(data.get("photos"), list):
+        return []
+    ids = [i for i in data["photos"] if isinstance(i, int)][:MAX_PHOTOS]
+    return list(Photo.objects.filter(pk__in=ids, event__isnull=True, uploaded_by__isnull=True).order_by("pk"))
 
 
 def read_uploads(files) -> list[bytes]:

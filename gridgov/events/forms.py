@@ -55,6 +55,13 @@ class CitizenReportForm(DomainErrorsMixin, forms.Form):
         return data
 
 
+class CitizenPointForm(forms.Form):
+    """A point the citizen put the pin on (asking which grid it is in)."""
+
+    lon = forms.FloatField(min_value=-180, max_value=180)
+    lat = forms.FloatField(min_value=-90, max_value=90)
+
+
 class CitizenRatingForm(DomainErrorsMixin, forms.Form):
     satisfaction = forms.ChoiceField(choices=Satisfaction.choices, widget=forms.RadioSelect,
                                      initial=Satisfaction.choices[0][0])

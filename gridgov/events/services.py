@@ -31,7 +31,7 @@ from gridgov.events.choices import (
 )
 from gridgov.events.models import Assignment, Category, Event, Photo, Transition
 from gridgov.events.routing import Decision, category_by_code, directory, route_event
-from gridgov.events.workflow import FLOW, warn_at
+from gridgov.events.workflow import ACTIONS, FLOW, PHOTO_KINDS, warn_at
 from gridgov.regions.index import geo_index
 from gridgov.regions.models import Region
 
@@ -56,7 +56,8 @@ class Report:
     reporter_phone: str = ""
     external_id: str = ""
     self_resolved: bool = False
-    photo_count: int = 0
+    photo_count: int = 0  # every photo handed in, ``after_photo_count`` of them taken after the fix
+    after_photo_count: int = 0
     attributes: list | None = None  # answers to the category's questions, checked (gridgov.events.attributes)
 
 
@@ -218,9 +219,15 @@ def event_prepare(*, report: Report) -> Intake:
             and report.channel == Channel.WORKER:
         problems.append(ValidationFailed(_("A photo is required to report %(name)s.") % {"name": category.name},
                                          field="photos"))
-    if report.self_resolved and report.photo_count < 2:
+    if report.after_photo_count and not report.self_resolved:
+        problems.append(ValidationFailed(_("Photos after the fix are only for a case you solved on the spot: tick "
+                                           "that box, or leave them out."), field="after_photos"))
+    if report.self_resolved and report.photo_count - report.after_photo_count < 1:
         problems.append(ValidationFailed(_("A case solved on the spot needs a photo before and a photo after."),
                                          field="photos"))
+    if report.self_resolved and report.after_photo_count < 1:
+        problems.append(ValidationFailed(_("A case solved on the spot needs a photo before and a photo after."),
+                                         field="after_photos"))
     if len(problems) == 1:
         raise problems[0]
     if problems:
@@ -300,7 +307,11 @@ def event_report(*, actor, report: Report) -> Event:
 
 def event_transition(*, actor, event_id: int, action: str, version: int | None, reason: str = "",
                      data: dict | None = None) -> Event:
-    """Move a case: the one gatekeeper (``gridgov.common.workflow.move``) over the table in ``events/workflow.py``."""
+    """Move a case: the one gatekeeper (``gridgov.common.workflow.move``) over the table in ``events/workflow.py``.
+    Photos (``data["photo_count"]``) go only with the moves in ``PHOTO_KINDS``."""
+    if (data or {}).get("photo_count") and action not in PHOTO_KINDS:
+        labels = "、".join(str(ACTIONS[a].label) for a in PHOTO_KINDS)
+        raise ValidationFailed(_("Photos go only with these moves: %(moves)s.") % {"moves": labels}, field="photos")
     return move(FLOW, actor=actor, pk=event_id, action=action, version=version, reason=reason, data=data)
 
 

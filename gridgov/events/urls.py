@@ -13,4 +13,6 @@ urlpatterns = [
     path("q/track/<str:token>/", views.citizen_track, name="citizen-track"),
     path("q/track/<str:token>/photos/<int:photo_id>/<str:variant>/", views.citizen_photo, name="citizen-photo"),
     path("q/<str:code>/", views.citizen_form, name="citizen-form"),
+    path("q/<str:code>/grids.geojson", views.citizen_grids, name="citizen-grids"),
+    path("q/<str:code>/where/", views.citizen_where, name="citizen-where"),
 ]

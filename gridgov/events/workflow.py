@@ -29,7 +29,7 @@ from gridgov.events import (
     notifications,  # outbox: notices and 12345 callbacks (gridgov/events/notifications.py)
 )
 from gridgov.events.choices import RUNNING as _RUNNING
-from gridgov.events.choices import RejectReason, Satisfaction
+from gridgov.events.choices import PhotoKind, RejectReason, Satisfaction
 from gridgov.events.choices import Status as S
 from gridgov.events.models import Assignment, Event, Transition
 from gridgov.events.routing import route_event
@@ -68,6 +68,10 @@ ACTIONS: dict[str, Move] = {
     "escalate": Move(frozenset({S.REPORTED, S.ACCEPTED, S.REGISTERED, S.RETURNED}), None, DISPATCHING,
                      _("escalate to the level above")),
 }
+# The moves a photo goes with, and what kind of photo it is: the result a department reports, the check a grid
+# worker makes. Photos with any other move are refused (a "return" with a photo is no result to show the citizen).
+PHOTO_KINDS = {"feedback": PhotoKind.AFTER, "report_part": PhotoKind.AFTER, "verify": PhotoKind.VERIFY,
+               "rework": PhotoKind.VERIFY}
 LEAD_MOVES = frozenset({"sign", "return", "feedback", "request_extension"})  # the case's own: lead department only
 PART_MOVES = frozenset({"sign_part", "report_part"})  # an assisting department's own part
 

@@ -84,6 +84,27 @@ def regions_in_bbox(qs: QuerySet, bbox: tuple[float, float, float, float] | None
     return qs.filter(bbox_w__lte=e, bbox_e__gte=w, bbox_s__lte=n, bbox_n__gte=s)
 
 
+def public_grids_near(region: Region, *, margin_deg: float = 0.012, limit: int = 300) -> list[Region]:
+    """The current grids around ``region`` (its box widened by ``margin_deg``, about 1.2 km), ``region`` first: what
+    a citizen who scanned its QR code sees on the map to place a report. Names, codes and outlines only — public on
+    the notice boards; read without an account, so nothing else of the regions leaves here."""
+    box = (region.bbox_w, region.bbox_s, region.bbox_e, region.bbox_n)
+    if None in box:
+        return [region]
+    w, s, e, n = box
+    around = regions_in_bbox(Region.objects.current().filter(level=Level.GRID).exclude(pk=region.pk),
+                             (w - margin_deg, s - margin_deg, e + margin_deg, n + margin_deg))
+    return [region, *around.only("id", "code", "name", "level", "geometry").order_by("code")[:limit]]
+
+
+def grid_name_at(*, lon: float, lat: float) -> str | None:
+    """The name of the finest grid containing the point, or None (outside the district, or in a gap)."""
+    grid_id = geo_index.locate_id(lon, lat)
+    if grid_id is None:
+        return None
+    return Region.objects.filter(pk=grid_id).values_list("name", flat=True).first()
+
+
 def grid_locate(*, lon: float, lat: float):
     """Where a point lies: finest grid, its ancestors and the layer grids covering it (None: outside)."""
     located = geo_index.locate(lon, lat)

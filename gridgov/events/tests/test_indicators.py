@@ -80,7 +80,7 @@ def cases(without_demo_cases, user, grid_a, settings):
     c["B"] = report(worker_a, "E101", grid_a)
     c["C"] = report(worker_a, "B301", grid_a)
     c["D"] = report(worker_a, "0302", grid_a)
-    c["F"] = report(worker_a, "0401", grid_a, self_resolved=True, photo_count=2)
+    c["F"] = report(worker_a, "0401", grid_a, self_resolved=True, photo_count=2, after_photo_count=1)
     c["G"] = report(AnonymousUser(), "9902", grid_a, channel="citizen", reporter_name="市民")
     c["H"] = report(worker_a, "9901", grid_a)
     c["W"] = report(worker_b, "0301", grid_b)

@@ -193,7 +193,7 @@ def test_self_resolved_case_needs_before_and_after_photos(as_user, upload, grid_
     worker = as_user("worker_a")
     lon, lat = point_in(grid_a)
     refused = report(worker, lon=lon, lat=lat, photos=[upload(worker)], self_resolved=True)
-    assert refused.status_code == 422 and refused.json()["field"] == "photos"
+    assert refused.status_code == 422 and refused.json()["field"] == "after_photos"  # the missing one
     done = report(worker, lon=lon, lat=lat, photos=[upload(worker)], after_photos=[upload(worker, (0, 0, 250))],
                   self_resolved=True).json()
     assert done["status"] == "closed" and done["self_resolved"] is True

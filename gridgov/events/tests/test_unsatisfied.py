@@ -22,7 +22,8 @@ def _closed_case(grid, *, channel="dispatcher", self_resolved=False) -> Event:
     dispatcher = User.objects.get(username="street_dispatcher")
     event = event_report(actor=dispatcher, report=Report(
         category_code="0401" if not self_resolved else "0301", description="邻里噪音纠纷", lon=grid.centroid_lon,
-        lat=grid.centroid_lat, channel=channel, photo_count=2, self_resolved=self_resolved))
+        lat=grid.centroid_lat, channel=channel, photo_count=2, after_photo_count=int(self_resolved),
+        self_resolved=self_resolved))
     if not self_resolved:
         handler = User.objects.filter(department=event.lead_department, role="dept_handler").first()
         event_transition(actor=handler, event_id=event.pk, action="feedback", version=None, reason="已上门调解",

@@ -22,8 +22,10 @@
   const form = document.getElementById("act");
   if (!form) return;
   const error = document.getElementById("act-error");
-  let clicked = null;
-  form.querySelectorAll("button[data-action]").forEach(b => b.addEventListener("click", () => { clicked = b.dataset.action; }));
+  let clicked = null, withPhotos = false;
+  form.querySelectorAll("button[data-action]").forEach(b => b.addEventListener("click", () => {
+    clicked = b.dataset.action; withPhotos = b.dataset.photos === "1";
+  }));
   form.addEventListener("submit", e => {
     e.preventDefault();
     if (!clicked) return;
@@ -35,7 +37,7 @@
     if (form.satisfaction) body.satisfaction = form.satisfaction.value;
     if (form.amount) body.amount = parseFloat(form.amount.value);
     if (form.reject_reason) body.reject_reason = form.reject_reason.value;
-    api.uploadPhotos(form.photos).then(ids => {
+    (withPhotos ? api.uploadPhotos(form.photos) : Promise.resolve([])).then(ids => {  // photos go with their moves only
       body.photos = ids;
       return api.request("POST", `/api/v1/events/${form.dataset.event}/actions/${clicked}`, body);
     }).then(r => {

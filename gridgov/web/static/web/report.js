@@ -33,7 +33,13 @@
     navigator.geolocation.getCurrentPosition(p => { place(p.coords.latitude, p.coords.longitude); map.setView([p.coords.latitude, p.coords.longitude], 17); },
       () => { where.textContent = gettext("Your position is not available: tap the map instead."); });
   });
-  form.self_resolved.addEventListener("change", () => { form.querySelector(".after").hidden = !form.self_resolved.checked; });
+  // The photo after the fix belongs only to a case solved on the spot: shown, enabled and sent only then.
+  function showAfter() {
+    form.querySelector(".after").hidden = !form.self_resolved.checked;
+    form.after_photos.disabled = !form.self_resolved.checked;
+  }
+  form.self_resolved.addEventListener("change", showAfter);
+  showAfter();  // a box the browser kept ticked on "back"
   const key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
   form.addEventListener("submit", e => {
     e.preventDefault();
@@ -45,10 +51,13 @@
       return;
     }
     let photos = [];
-    api.uploadPhotos(form.photos).then(ids => { photos = ids; return api.uploadPhotos(form.after_photos); }).then(after => {
+    api.uploadPhotos(form.photos).then(ids => {
+      photos = ids;
+      return form.self_resolved.checked ? api.uploadPhotos(form.after_photos) : [];
+    }).then(after => {
       const body = {category: form.category.value, description: form.description.value, address: form.address.value,
                     lon: parseFloat(form.lon.value), lat: parseFloat(form.lat.value), photos: photos,
-                    self_resolved: form.self_resolved.checked, after_photos: form.self_resolved.checked ? after : []};
+                    self_resolved: form.self_resolved.checked, after_photos: after};
       if (form.channel) {  // a dispatcher entering a 110 referral, a leader's assignment, a hotline call…
         Object.assign(body, {channel: form.channel.value, external_id: form.external_id.value,
                              reporter_name: form.reporter_name.value, reporter_phone: form.reporter_phone.value});
