@@ -540,6 +540,7 @@ class History:
 
         specs = [
             spec(3, Channel.CITIZEN, "E601", a, stop="reported"),  # 待受理
+            spec(1, Channel.HOTLINE, "E601", b, stop="reported"),
             spec(26, Channel.HOTLINE, "E601", a, stop="registered"),  # 待派遣
             spec(4, Channel.CITIZEN, "E601", b, stop="accepted"),  # 待派遣 (accepted, not yet registered)
             spec(30, Channel.CITIZEN, "E601", b, reject=RejectReason.INVALID),  # 不予受理: nothing there
@@ -555,6 +556,7 @@ class History:
             spec(9, Channel.POLICE_110, "E402", a, stop="signed"),  # 派出所 处置中
             spec(7, Channel.POLICE_110, "0401", a, stop="signed"),  # 社会稳定办 leads, 派出所 assists
             spec(8, Channel.HOTLINE, "E601", a, stop="dispatched"),  # 12345热线办 待签收
+            spec(15, Channel.HOTLINE, "E601", b, stop="dispatched"),
             spec(12, Channel.HOTLINE, "E601", a, stop="signed"),  # 12345热线办 处置中
             spec(10, Channel.CITIZEN, "E101", a, stop="handled"),  # worker_a 待核查
             spec(11, Channel.HOTLINE, "B102", b, stop="handled"),  # worker_b 待核查

@@ -149,3 +149,24 @@ def test_the_same_seed_and_moment_give_the_same_history(db):
         counts = events_demo_build(scale="small", seed=7, now=now, days=6)
         runs.append((counts, _fingerprint()))
     assert runs[0] == runs[1] and len(runs[0][1]) > 10
+
+
+@pytest.mark.parametrize("moment", ["2027-03-01T00:30", "2026-12-31T23:30"])
+def test_the_history_builds_at_a_months_first_minutes_and_a_years_last(db, user, moment):
+    """Whatever today is (make test-dates runs the whole suite at these moments too): a week of history up to a
+    month's first half hour (still the month before in UTC) and a year's last, every step before it."""
+    import time_machine
+
+    from gridgov.events.demo import events_demo_build
+    from gridgov.testing.clock import parse_clock
+
+    at = parse_clock(moment)
+    Event.objects.all().delete()
+    with time_machine.travel(at.timestamp(), tick=False):
+        events_demo_build(scale="small", seed=3, now=at, days=7)
+        assert Transition.objects.exists() and not Transition.objects.filter(at__gt=at).exists()
+        assert queue_counts(user=user("street_dispatcher"))["to_accept"] and queue_counts(user=user("police"))[
+            "to_sign"]
+        for event in Event.objects.all():
+            assert event.reported_at < at and event.number[2:10] <= f"{at:%Y%m%d}"
+            assert event.number[2:10] == f"{timezone.localtime(event.reported_at):%Y%m%d}"
