@@ -635,6 +635,7 @@ class History:
             category = category_by_code(spec.code)
             photos = 2 if spec.self_resolved else (1 if category.photo_required_report else 0)
             report.photo_count, report.self_resolved = photos, spec.self_resolved
+            report.after_photo_count = 1 if spec.self_resolved else 0  # one before, one after the fix
             report.occurred_at = None
             event = event_report(actor=spec.worker, report=report)
             if spec.self_resolved:
