@@ -359,3 +359,21 @@ def past_moment(value: datetime, field: str, *, now: datetime | None = None, mes
         raise ValidationFailed(_("Dates must lie between %(first)s and %(last)s.")
                                % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}, field=field)
     return value
+
+
+def parse_moment(raw: str) -> datetime | None:
+    """An ISO 8601 date and time (or a bare date, read as its midnight) as an aware datetime, or None when ``raw`` is
+    not one. A "+" in the offset that arrived unescaped in a query string (a space) is read as the "+" it was."""
+    from django.utils import timezone
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    raw = re.sub(r" (\d{2}:?\d{2})$", r"+\1", raw)
+    try:
+        when = parse_datetime(raw)
+        if when is None and (day := parse_date(raw)) is not None:
+            when = datetime.combine(day, time.min)
+    except ValueError:
+        return None
+    if when is None:
+        return None
+    return timezone.make_aware(when) if timezone.is_naive(when) else when

@@ -3,16 +3,14 @@ carries: the choices of a list question are checked when the question is saved (
 a request against the questions when it is filed (``attribute_answers``). The datatypes are Open311 GeoReport v2's
 (docs/open311.md, "Service definitions")."""
 
-import datetime as dt
 import math
-import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from gridgov.common.calendar import parse_moment
 from gridgov.common.errors import ValidationFailed
 from gridgov.events.choices import AttributeType
 
@@ -120,7 +118,7 @@ def _typed(attribute, values: list[str]):
             raise _refuse(attribute, _("Must be a number, e.g. 3 or 2.5."))
         return value, f"{number.normalize():f}"
     if datatype == AttributeType.DATETIME:
-        when = _datetime(raw)
+        when = parse_moment(raw)
         if when is None:
             raise _refuse(attribute, _("Must be an ISO 8601 date and time, e.g. 2026-01-05T08:00:00+08:00."))
         local = timezone.localtime(when).replace(microsecond=0)
@@ -134,16 +132,3 @@ def _typed(attribute, values: list[str]):
     if datatype == AttributeType.SINGLE:
         return keys[0], names[keys[0]]
     return keys, "、".join(names[key] for key in keys)
-
-
-def _datetime(raw: str) -> dt.datetime | None:
-    raw = re.sub(r" (\d{2}:?\d{2})$", r"+\1", raw)  # an unescaped "+" in the offset arrives as a space
-    try:
-        when = parse_datetime(raw)
-        if when is None and (day := parse_date(raw)) is not None:
-            when = dt.datetime.combine(day, dt.time.min)
-    except ValueError:
-        return None
-    if when is None:
-        return None
-    return timezone.make_aware(when) if timezone.is_naive(when) else when

@@ -14,11 +14,11 @@ from django.conf import settings
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from gridgov.common.audit import client_ip
+from gridgov.common.calendar import parse_moment
 from gridgov.common.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from gridgov.common.ratelimit import client_rate_hit
 from gridgov.events.attributes import attribute_answers
@@ -158,16 +158,10 @@ def _when(request, field: str) -> dt.datetime | None:
     raw = (request.GET.get(field) or "").strip()
     if not raw:
         return None
-    raw = re.sub(r" (\d{2}:?\d{2})$", r"+\1", raw)  # an unescaped "+" in the offset arrives as a space
-    try:
-        when = parse_datetime(raw)
-        if when is None and (day := parse_date(raw)) is not None:
-            when = dt.datetime.combine(day, dt.time.min)
-    except ValueError:
-        when = None
+    when = parse_moment(raw)
     if when is None:
         raise field_error(400, field, _("Not an ISO 8601 date and time such as 2026-01-05T08:00:00+08:00."))
-    return timezone.make_aware(when) if timezone.is_naive(when) else when
+    return when
 
 
 def _search(request, fmt):
